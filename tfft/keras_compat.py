@@ -1,0 +1,45 @@
+"""The one place that knows there are two Keras flavours.
+
+- The `hf` family runs on **tf_keras** (Keras 2): transformers' `TF*` classes
+  subclass `tf_keras.Model`.
+- The `keras_hub` family runs on **Keras 3** (TensorFlow backend).
+
+Everything else in tfft asks this module for "the Keras of this family" and
+writes flavour-neutral code against it (layers, optimizers, losses and
+callbacks have the same names in both). Known differences live here:
+
+- tf_keras `fit` rejects Keras-3 callbacks; Keras-3 `fit` accepts tf_keras
+  callbacks. tfft callbacks therefore come in the flavour of the model.
+- keras-hub under MirroredStrategy crashes on a bool `padding_mask` (AddN on
+  bool); tfft feeds int masks to both families.
+"""
+
+import importlib
+import os
+
+FLAVOUR_OF_FAMILY = {"hf": "tf_keras", "keras_hub": "keras"}
+
+
+def keras_for(family: str):
+    """The Keras module (`tf_keras` or `keras`) a model family runs on."""
+    try:
+        flavour = FLAVOUR_OF_FAMILY[family]
+    except KeyError:
+        raise ValueError(f"unknown model family {family!r}") from None
+    if flavour == "keras":
+        os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    return importlib.import_module(flavour)
+
+
+def is_keras3(keras_module) -> bool:
+    return keras_module.__name__ == "keras"
+
+
+def set_seed(seed: int) -> None:
+    """Seeds Python, NumPy and TensorFlow (and Keras 3's own generator)."""
+    import keras
+    import tf_keras
+
+    keras.utils.set_random_seed(seed)
+    tf_keras.utils.set_random_seed(seed)
+
