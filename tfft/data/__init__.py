@@ -1,0 +1,1 @@
+"""Data: sources -> `datasets.DatasetDict` -> tokenized -> `tf.data`."""

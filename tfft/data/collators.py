@@ -1,0 +1,43 @@
+"""Batch collators for `Dataset.to_tf_dataset`: lists of examples -> padded
+NumPy arrays. Pure NumPy, so they are testable without TensorFlow."""
+
+import numpy as np
+
+
+class PadToLongest:
+    """Pads token sequences to the longest in the batch (dynamic padding).
+
+    Adds `attention_mask` (int32: 1 for tokens, 0 for padding; int rather
+    than bool because keras-hub under MirroredStrategy crashes on bool
+    masks). Other sequence columns are padded with `pad_values[name]`
+    (default 0); scalar columns (labels) are stacked.
+    """
+
+    def __init__(self, pad_id: int, sequence_columns=("input_ids",
+                 "token_type_ids"), pad_values=None):
+        self.pad_values = {"input_ids": pad_id, **(pad_values or {})}
+        self.sequence_columns = tuple(sequence_columns)
+
+    def __call__(self, features: list) -> dict:
+        lengths = [len(f["input_ids"]) for f in features]
+        width = max(lengths)
+        batch = {}
+        for name in features[0]:
+            values = [f[name] for f in features]
+            if name in self.sequence_columns:
+                batch[name] = self._pad(values, width,
+                                        self.pad_values.get(name, 0))
+            else:
+                batch[name] = np.asarray(values)
+        mask = np.zeros((len(features), width), np.int32)
+        for row, n in enumerate(lengths):
+            mask[row, :n] = 1
+        batch["attention_mask"] = mask
+        return batch
+
+    @staticmethod
+    def _pad(values, width, pad_value):
+        out = np.full((len(values), width), pad_value, np.int32)
+        for row, seq in enumerate(values):
+            out[row, :len(seq)] = seq
+        return out

@@ -1,0 +1,43 @@
+"""Carving missing validation/test splits from train, seeded and stratified,
+and saying so."""
+
+import datasets
+from absl import logging
+
+
+def _count(size: float, total: int) -> int:
+    return int(round(size * total)) if size < 1 else int(size)
+
+
+def carve_missing(splits: datasets.DatasetDict, *, seed: int,
+                  validation_size: float, test_size: float,
+                  stratify_by: str = None) -> datasets.DatasetDict:
+    """Fills in `test`, then `validation`, from `train` when they are
+    missing. Sizes are fractions of the original train (< 1) or counts.
+    `stratify_by` names a ClassLabel column to keep class ratios."""
+    splits = datasets.DatasetDict(splits)
+    total = len(splits["train"])
+    for name, size in (("test", test_size), ("validation", validation_size)):
+        if name in splits or size == 0:
+            continue
+        n = _count(size, total)
+        if not 0 < n < len(splits["train"]):
+            continue
+        parts = splits["train"].train_test_split(
+            test_size=n, seed=seed, stratify_by_column=stratify_by)
+        splits["train"], splits[name] = parts["train"], parts["test"]
+        logging.info(
+            "The data has no %s split: carved %d examples from train "
+            "(seed %d%s); %d remain for training.", name, n, seed,
+            f", stratified by {stratify_by}" if stratify_by else "",
+            len(splits["train"]))
+    return splits
+
+
+def subsample(dataset: datasets.Dataset, n: int, seed: int):
+    """A seeded subsample of `n` examples (all of them if n is 0 or more)."""
+    if not n or n >= len(dataset):
+        return dataset
+    logging.info("Using a seeded subsample of %d of %d training examples.",
+                 n, len(dataset))
+    return dataset.shuffle(seed=seed).select(range(n))
