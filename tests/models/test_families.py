@@ -1,0 +1,130 @@
+"""Both families on a tiny config-built BERT, and the real MiniLM loaded
+both ways (the torch-free PyTorch-safetensors path must match keras-hub)."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfft.config import default_config
+from tfft.errors import UserError
+from tfft.models import builder
+from tfft.models import head_weights
+from tfft.tasks import get_task
+
+FAMILIES = [("keras_hub", "tfft"), ("hf", "tfft"), ("hf", "native")]
+
+
+def task_and_config(path, family, head, init="random", pooling="cls"):
+    config = default_config()
+    config.model.path = path
+    config.model.family = family
+    config.model.head = head
+    config.model.init = init
+    config.model.pooling = pooling
+    return get_task("classification", config,
+                    state={"label_names": ["a", "b", "c"]}), config
+
+
+def batch(tokenizer, texts, max_length=16):
+    enc = tokenizer.encode(texts, max_length=max_length)
+    width = max(len(i) for i in enc["input_ids"])
+    ids = np.full((len(texts), width), tokenizer.pad_id, np.int32)
+    mask = np.zeros_like(ids)
+    for r, row in enumerate(enc["input_ids"]):
+        ids[r, :len(row)] = row
+        mask[r, :len(row)] = 1
+    return {"input_ids": tf.constant(ids), "attention_mask": tf.constant(
+        mask), "token_type_ids": tf.zeros_like(ids)}
+
+
+@pytest.mark.parametrize("family, head", FAMILIES)
+def test_build_save_load_round_trip(tiny_bert, tmp_path, family, head):
+    task, config = task_and_config(tiny_bert, family, head)
+    bundle = builder.build(config.model, task)
+    inputs = batch(bundle.tokenizer, ["good movie", "the plot was dull"])
+    logits = bundle.model(inputs, training=False)
+    assert logits.shape == (2, 3) and logits.dtype == tf.float32
+    builder.save(bundle, str(tmp_path), manifest={"task": "classification"})
+    assert builder.read_manifest(str(tmp_path))["family"] == family
+    config.model.init = "pretrained"
+    loaded = builder.load(str(tmp_path), config.model, task)
+    np.testing.assert_allclose(
+        loaded.model(inputs, training=False), logits, atol=1e-5)
+    assert loaded.tokenizer.encode(
+        ["good movie"], max_length=16)["input_ids"] == \
+        bundle.tokenizer.encode(["good movie"], max_length=16)["input_ids"]
+
+
+def test_families_tokenize_alike(tiny_bert):
+    hf = builder.family_module("hf").load_tokenizer(tiny_bert)
+    kh = builder.family_module("keras_hub").load_tokenizer(tiny_bert)
+    texts = ["good movie", "The PLOT was dull and boring", "unseenword", ""]
+    for max_length in (16, 4):
+        assert hf.encode(texts, max_length=max_length) == kh.encode(
+            texts, max_length=max_length)
+    pairs = hf.encode(["good movie"], ["dull plot"], max_length=16)
+    assert pairs["token_type_ids"] == [[0, 0, 0, 0, 1, 1, 1]]
+    assert pairs == kh.encode(["good movie"], ["dull plot"], max_length=16)
+
+
+def test_mean_pooling_ignores_padding(tiny_bert):
+    task, config = task_and_config(tiny_bert, "keras_hub", "tfft",
+                                   pooling="mean")
+    bundle = builder.build(config.model, task)
+    one = batch(bundle.tokenizer, ["good movie"])
+    padded = {k: tf.pad(v, [[0, 0], [0, 3]]) for k, v in one.items()}
+    np.testing.assert_allclose(bundle.model(one), bundle.model(padded),
+                               atol=1e-5)
+
+
+def test_missing_folder_and_missing_weights(tiny_bert):
+    task, config = task_and_config("/no/such/model", "hf", "tfft")
+    with pytest.raises(UserError, match="does not exist"):
+        builder.build(config.model, task)
+    for family in ("hf", "keras_hub"):
+        task, config = task_and_config(tiny_bert, family, "tfft",
+                                       init="pretrained")
+        with pytest.raises(UserError, match="weights"):
+            builder.build(config.model, task)
+
+
+def test_minilm_hf_from_pytorch_safetensors_matches_keras_hub(minilm_dir):
+    """transformers#40028: no torch here. tfft's loader must give the same
+    encoder as keras-hub's own conversion of the same checkpoint.
+
+    keras-hub's BERT uses tanh-approximate GELU where the checkpoint (and
+    transformers' "gelu") is exact, a ~2e-3 difference; loading the HF side
+    with "gelu_new" (the tanh form) leaves only float noise, so any weight
+    mapped wrongly would show.
+    """
+    import keras_hub
+    import transformers
+
+    from tfft.models import hf
+
+    config = transformers.AutoConfig.from_pretrained(minilm_dir)
+    config.hidden_act = "gelu_new"
+    encoder = hf._instantiate(transformers.TFAutoModel, minilm_dir, config,
+                              "pretrained")
+    backbone = keras_hub.models.Backbone.from_preset(minilm_dir)
+    tok = transformers.AutoTokenizer.from_pretrained(minilm_dir)
+    enc = tok(["a thoughtful, moving film", "dull"], padding=True,
+              return_tensors="np")
+    ours = encoder(input_ids=enc["input_ids"],
+                   attention_mask=enc["attention_mask"],
+                   token_type_ids=enc["token_type_ids"]
+                   ).last_hidden_state.numpy()
+    theirs = backbone({"token_ids": enc["input_ids"],
+                       "padding_mask": enc["attention_mask"],
+                       "segment_ids": enc["token_type_ids"]}
+                      )["sequence_output"].numpy()
+    mask = enc["attention_mask"][..., None].astype(bool)
+    np.testing.assert_allclose(ours * mask, theirs * mask, atol=1e-4)
+    # And the sentence embedding is the published one's shape and scale.
+    assert ours.shape[-1] == 384 and 0.1 < np.abs(ours).mean() < 1.0
+
+
+def test_head_weights_dummy_inputs_are_canonical():
+    inputs = head_weights.dummy_inputs()
+    assert sorted(inputs) == ["attention_mask", "input_ids",
+                              "token_type_ids"]

@@ -1,0 +1,1 @@
+"""Models: one builder over two families (`hf`, `keras_hub`) + task heads."""

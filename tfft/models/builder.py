@@ -1,0 +1,97 @@
+"""One builder over the two model families.
+
+A family module (`hf`, `keras_hub`) provides: `KERAS` (its Keras flavour),
+`load_tokenizer(path)`, `build(path, model_config, task)`,
+`save(model, directory)` and `load(directory, model_config, task)`. The task
+model it builds takes tfft's canonical inputs (`input_ids`,
+`attention_mask`, `token_type_ids`) and returns the task head's output.
+"""
+
+import dataclasses
+import importlib
+import json
+import os
+
+import ml_collections
+
+from tfft import assets
+from tfft.errors import UserError
+
+MANIFEST = "tfft_model.json"
+
+
+def family_module(family: str):
+    """The module of a family; imported on demand (each pulls its Keras)."""
+    return importlib.import_module(f"tfft.models.{family}")
+
+
+@dataclasses.dataclass
+class ModelBundle:
+    """What a run trains and saves: the Keras model and its tokenizer."""
+
+    family: str
+    model: object
+    tokenizer: object
+
+    @property
+    def keras(self):
+        return family_module(self.family).KERAS
+
+
+def resolve_path(path: str) -> str:
+    """'bundled:NAME' -> the packaged folder. A path that looks local
+    (absolute, relative, `~`, or deeper than `org/name`) must exist; any
+    other string is passed on as a hub/preset name."""
+    path = os.path.expanduser(assets.resolve_model_path(path))
+    if os.path.isdir(path) or "://" in path:
+        return path
+    if path.startswith((".", "/")) or path.count("/") > 1:
+        raise UserError(
+            f"model folder {path} does not exist; check --config.model.path"
+        )
+    return path
+
+
+def build(model_config, task) -> ModelBundle:
+    """Tokenizer + task model from `model_config.path` (call inside
+    `strategy.scope()`)."""
+    module = family_module(model_config.family)
+    path = resolve_path(model_config.path)
+    return ModelBundle(model_config.family, module.build(
+        path, model_config, task), module.load_tokenizer(path))
+
+
+def load_tokenizer(model_config):
+    module = family_module(model_config.family)
+    return module.load_tokenizer(resolve_path(model_config.path))
+
+
+def save(bundle: ModelBundle, directory: str, manifest: dict) -> None:
+    """Native checkpoint + tokenizer + `tfft_model.json` into `directory`."""
+    os.makedirs(directory, exist_ok=True)
+    family_module(bundle.family).save(bundle.model, directory)
+    bundle.tokenizer.save(directory)
+    with open(os.path.join(directory, MANIFEST), "w") as f:
+        json.dump(dict(manifest, family=bundle.family), f, indent=2)
+
+
+def read_manifest(directory: str) -> dict:
+    path = os.path.join(directory, MANIFEST)
+    if not os.path.exists(path):
+        raise UserError(
+            f"{directory} has no {MANIFEST}: not a model saved by tfft"
+        )
+    with open(path) as f:
+        return json.load(f)
+
+
+def load(directory: str, model_config, task) -> ModelBundle:
+    """A model saved by `save` (call inside the strategy scope). Its
+    weights always come from `directory`, whatever `model_config.init`
+    said when it was first built."""
+    model_config = ml_collections.ConfigDict(model_config.to_dict())
+    model_config.init = "pretrained"
+    module = family_module(model_config.family)
+    return ModelBundle(model_config.family,
+                       module.load(directory, model_config, task),
+                       module.load_tokenizer(directory))

@@ -1,0 +1,174 @@
+"""The `hf` family: transformers 4.57 `TF*` classes on tf_keras.
+
+Weights load from a local folder (TF `tf_model.h5` / TF safetensors, or
+PyTorch safetensors converted without torch: transformers#40028) or from a
+hub name when a hub is reachable. The head is either tfft's (on
+`TFAutoModel`) or the task's native `TFAutoModelFor...` class.
+"""
+
+import os
+
+import tensorflow as tf
+import tf_keras
+import transformers
+from safetensors import safe_open
+from safetensors.numpy import load_file
+from transformers.modeling_tf_pytorch_utils import (
+    load_pytorch_state_dict_in_tf2_model,
+)
+
+from tfft.errors import UserError
+from tfft.errors import first_line
+from tfft.models import head_weights
+from tfft.models import pooling
+
+KERAS = tf_keras
+WEIGHT_FILES = ("tf_model.h5", "model.safetensors")
+
+
+class Tokenizer:
+    """A transformers fast tokenizer behind tfft's tokenizer interface."""
+
+    def __init__(self, hf_tokenizer):
+        self.hf = hf_tokenizer
+        self.pad_id = hf_tokenizer.pad_token_id or 0
+
+    def encode(self, texts, pairs=None, *, max_length):
+        out = self.hf(list(texts), list(pairs) if pairs is not None else
+                      None, truncation=True, max_length=max_length)
+        ids = out["input_ids"]
+        types = out.get("token_type_ids") or [[0] * len(i) for i in ids]
+        return {"input_ids": ids, "token_type_ids": types}
+
+    def save(self, directory):
+        self.hf.save_pretrained(directory)
+
+
+def load_tokenizer(path: str) -> Tokenizer:
+    try:
+        tok = transformers.AutoTokenizer.from_pretrained(path)
+    except Exception as e:
+        raise UserError(
+            f"could not load a tokenizer from {path!r} ({first_line(e)}); the "
+            "folder needs tokenizer.json or vocab.txt + tokenizer_config.json"
+        ) from e
+    return Tokenizer(tok)
+
+
+class TaskModel(tf_keras.Model):
+    """Encoder (a `TFAutoModel`) + a task head; returns the head's output.
+
+    With the native head `encoder` is a `TFAutoModelFor...` model and
+    `head_layers` is empty: its logits are returned as they are.
+    """
+
+    def __init__(self, encoder, task, head_layers, native=False, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.task = task
+        self.head_layers = head_layers
+        self.native = native
+
+    def call(self, inputs, training=False):
+        outputs = self.encoder(
+            input_ids=inputs["input_ids"],
+            attention_mask=inputs["attention_mask"],
+            token_type_ids=inputs.get("token_type_ids"),
+            training=training,
+        )
+        if self.native:
+            return tf.cast(outputs.logits, tf.float32)
+        features = {
+            "sequence_output": outputs.last_hidden_state,
+            "pooled_output": getattr(outputs, "pooler_output", None),
+            "attention_mask": inputs["attention_mask"],
+        }
+        return self.task.apply_head(self.head_layers, features, training)
+
+
+def _hf_config(path, task):
+    try:
+        config = transformers.AutoConfig.from_pretrained(path)
+    except Exception as e:
+        raise UserError(
+            f"no usable model config at {path!r} ({first_line(e)}); pass a "
+            "folder with config.json or a reachable hub name"
+        ) from e
+    config.update(task.hf_config_overrides())
+    return config
+
+
+def _pt_safetensors(path):
+    file = os.path.join(path, "model.safetensors")
+    if not os.path.exists(file):
+        return None
+    with safe_open(file, framework="np") as f:
+        fmt = (f.metadata() or {}).get("format", "pt")
+    return file if fmt == "pt" else None
+
+
+def _instantiate(cls, path, config, init):
+    if init == "random":
+        model = cls.from_config(config)
+        model(model.dummy_inputs, training=False)
+        return model
+    pt_file = _pt_safetensors(path) if os.path.isdir(path) else None
+    if pt_file:
+        model = cls.from_config(config)
+        model(model.dummy_inputs, training=False)
+        _, info = load_pytorch_state_dict_in_tf2_model(
+            model, load_file(pt_file), allow_missing_keys=True,
+            output_loading_info=True, skip_logger_warnings=True)
+        _check_loading(path, model, info)
+        return model
+    if os.path.isdir(path) and not any(
+            os.path.exists(os.path.join(path, f)) for f in WEIGHT_FILES):
+        raise UserError(
+            f"{path} has no weights ({' or '.join(WEIGHT_FILES)}); add them "
+            "or set --config.model.init=random to train from scratch"
+        )
+    try:
+        return cls.from_pretrained(path, config=config)
+    except Exception as e:
+        raise UserError(
+            f"could not load weights from {path!r}: {first_line(e)}"
+        ) from e
+
+
+def _check_loading(path, model, info):
+    """Every backbone weight must come from the checkpoint; only the task
+    head may be new."""
+    head_prefixes = ("classifier", "qa_outputs", "score", "pooler")
+    missing = [k for k in info["missing_keys"]
+               if k.split(".")[0] not in head_prefixes]
+    if missing or info["mismatched_keys"]:
+        raise UserError(
+            f"the checkpoint at {path} does not fit the "
+            f"{type(model).__name__} architecture (missing: "
+            f"{missing[:3]}, mismatched: {info['mismatched_keys'][:3]})"
+        )
+
+
+def build(path: str, model_config, task):
+    """The task model for `path` (call inside the strategy scope)."""
+    config = _hf_config(path, task)
+    if model_config.head == "native":
+        cls = getattr(transformers, task.hf_auto_class)
+        encoder = _instantiate(cls, path, config, model_config.init)
+        return TaskModel(encoder, task, {}, native=True)
+    encoder = _instantiate(transformers.TFAutoModel, path, config,
+                           model_config.init)
+    pooling.freeze_unused_pooler(encoder, model_config.pooling)
+    return TaskModel(encoder, task, task.build_head(KERAS, model_config))
+
+
+def save(model: TaskModel, directory: str) -> None:
+    """`save_pretrained` (loadable by transformers as is) + head weights."""
+    model.encoder.save_pretrained(directory)
+    head_weights.save(model.head_layers, directory)
+
+
+def load(directory: str, model_config, task) -> TaskModel:
+    model = build(directory, model_config, task)
+    head_weights.load(model, directory)
+    return model

@@ -1,0 +1,127 @@
+"""The `keras_hub` family: a keras-hub backbone (Keras 3) + tfft's head.
+
+A model path is a keras-hub preset folder, a Hugging Face checkpoint folder
+(keras-hub converts it on load) or a preset/hub name where reachable.
+"""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import keras  # noqa: E402
+import keras_hub  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from tfft.errors import UserError  # noqa: E402
+from tfft.errors import first_line  # noqa: E402
+from tfft.models import head_weights  # noqa: E402
+from tfft.models import pooling  # noqa: E402
+
+KERAS = keras
+
+
+class Tokenizer:
+    """A keras-hub tokenizer + keras-hub's segment packer, producing
+    unpadded id lists like the transformers tokenizer does."""
+
+    def __init__(self, hub_tokenizer):
+        self.hub = hub_tokenizer
+        start = _special_id(hub_tokenizer, ("cls_token_id", "start_token_id"))
+        end = _special_id(hub_tokenizer, ("sep_token_id", "end_token_id"))
+        self.pad_id = _special_id(hub_tokenizer, ("pad_token_id",)) or 0
+        self._packer_args = dict(start_value=start, end_value=end,
+                                 pad_value=self.pad_id)
+
+    def encode(self, texts, pairs=None, *, max_length):
+        packer = keras_hub.layers.MultiSegmentPacker(
+            sequence_length=max_length, **self._packer_args)
+        segments = [self.hub(tf.constant(list(texts)))]
+        if pairs is not None:
+            segments.append(self.hub(tf.constant(list(pairs))))
+        ids, types = packer(tuple(segments))
+        lengths = tf.reduce_sum(tf.cast(ids != self.pad_id, tf.int32), 1)
+        # Padding only ever follows the end token, so lengths are exact
+        # unless the pad id is also a real token inside the text.
+        ids, types = ids.numpy().tolist(), types.numpy().tolist()
+        return {
+            "input_ids": [r[:n] for r, n in zip(ids, lengths.numpy())],
+            "token_type_ids": [r[:n] for r, n in zip(types, lengths.numpy())],
+        }
+
+    def save(self, directory):
+        self.hub.save_to_preset(directory)
+
+
+def _special_id(tokenizer, names):
+    for name in names:
+        value = getattr(tokenizer, name, None)
+        if value is not None:
+            return int(value)
+    return None
+
+
+def load_tokenizer(path: str) -> Tokenizer:
+    try:
+        return Tokenizer(keras_hub.tokenizers.Tokenizer.from_preset(path))
+    except Exception as e:
+        raise UserError(
+            f"could not load a keras-hub tokenizer from {path!r} "
+            f"({first_line(e)}); pass a keras-hub preset or a Hugging Face "
+            "checkpoint folder"
+        ) from e
+
+
+class TaskModel(keras.Model):
+    """A keras-hub backbone + a task head (layers built by the task)."""
+
+    def __init__(self, backbone, task, head_layers, **kwargs):
+        super().__init__(**kwargs)
+        self.backbone = backbone
+        self.task = task
+        self.head_layers = head_layers
+        self._input_map = {"input_ids": "token_ids",
+                           "attention_mask": "padding_mask",
+                           "token_type_ids": "segment_ids"}
+        accepted = {i.name for i in backbone.inputs}
+        self._input_map = {k: v for k, v in self._input_map.items()
+                           if v in accepted}
+
+    def call(self, inputs, training=False):
+        outputs = self.backbone(
+            {theirs: inputs[ours] for ours, theirs in self._input_map.items()},
+            training=training)
+        if not isinstance(outputs, dict):
+            outputs = {"sequence_output": outputs}
+        features = dict(outputs, attention_mask=inputs["attention_mask"])
+        return self.task.apply_head(self.head_layers, features, training)
+
+
+def build(path: str, model_config, task):
+    """The task model for `path` (call inside the strategy scope)."""
+    load_weights = model_config.init == "pretrained"
+    try:
+        backbone = keras_hub.models.Backbone.from_preset(
+            path, load_weights=load_weights)
+    except Exception as e:
+        raise UserError(
+            f"could not load a keras-hub backbone from {path!r} "
+            f"({first_line(e)}); pass a keras-hub preset or Hugging Face "
+            "checkpoint folder with its weights, or set "
+            "--config.model.init=random"
+        ) from e
+    pooling.freeze_unused_pooler(backbone, model_config.pooling)
+    model = TaskModel(backbone, task, task.build_head(KERAS, model_config))
+    model(head_weights.dummy_inputs(), training=False)
+    return model
+
+
+def save(model: TaskModel, directory: str) -> None:
+    """A keras-hub preset (loadable by keras-hub as is) + head weights."""
+    model.backbone.save_to_preset(directory)
+    head_weights.save(model.head_layers, directory)
+
+
+def load(directory: str, model_config, task) -> TaskModel:
+    model = build(directory, model_config, task)
+    head_weights.load(model, directory)
+    return model

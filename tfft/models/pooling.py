@@ -1,0 +1,34 @@
+"""Sequence -> vector pooling, in plain TF ops (usable from either Keras)."""
+
+import tensorflow as tf
+
+
+def pool(features: dict, mode: str) -> tf.Tensor:
+    """`features` holds `sequence_output` [B, T, H], `attention_mask` [B, T]
+    and, where the backbone has one, `pooled_output` [B, H]."""
+    if mode == "cls":
+        return features["sequence_output"][:, 0, :]
+    if mode == "mean":
+        seq = features["sequence_output"]
+        mask = tf.cast(features["attention_mask"], seq.dtype)[:, :, None]
+        total = tf.reduce_sum(seq * mask, axis=1)
+        return total / tf.maximum(tf.reduce_sum(mask, axis=1), 1.0)
+    if mode == "pooler":
+        pooled = features.get("pooled_output")
+        if pooled is None:
+            raise ValueError("this backbone has no pooler; use cls or mean")
+        return pooled
+    raise ValueError(f"unknown pooling {mode!r}")
+
+
+POOLER_LAYERS = ("pooler", "pooled_dense")  # transformers, keras-hub names
+
+
+def freeze_unused_pooler(backbone, mode: str) -> None:
+    """A backbone's pooler gets no gradient unless the head pools with it:
+    freeze it so the optimizer neither warns about it nor keeps slots."""
+    if mode == "pooler":
+        return
+    for layer in backbone._flatten_layers(include_self=False):
+        if layer.name in POOLER_LAYERS:
+            layer.trainable = False
