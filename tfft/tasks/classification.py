@@ -1,0 +1,222 @@
+"""Text (and text-pair) classification: one label per example."""
+
+import numpy as np
+
+from tfft import metrics
+from tfft.config import split_list
+from tfft.data import splits as splits_lib
+from tfft.errors import UserError
+from tfft.models import pooling
+from tfft.tasks.base import Task
+
+LABELS = "labels"  # the encoded label-id column
+
+
+def softmax(logits):
+    logits = np.asarray(logits, np.float64)
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+class TextClassification(Task):
+    name = "classification"
+    hf_auto_class = "TFAutoModelForSequenceClassification"
+    main_metric = "accuracy"
+
+    def load_state(self, state):
+        self.label_names = list(state.get("label_names", []))
+
+    def state(self):
+        return {"label_names": self.label_names}
+
+    @property
+    def text_columns(self):
+        return split_list(self.config.data.text_columns)
+
+    @property
+    def num_labels(self):
+        return len(self.label_names)
+
+    # -- data -------------------------------------------------------------
+    def check_columns(self, dataset, split, need_label=True):
+        wanted = self.text_columns + (
+            [self.config.data.label_column] if need_label else [])
+        missing = [c for c in wanted if c not in dataset.column_names]
+        if missing:
+            which = "label" if missing == [self.config.data.label_column] \
+                else "text"
+            raise UserError(
+                f"the {split} data has no column {missing[0]!r}; its columns "
+                f"are {dataset.column_names}; set --config.data."
+                f"{which}_column{'s' if which == 'text' else ''} to the "
+                "right name"
+            )
+        if len(dataset) == 0:
+            raise UserError(f"the {split} split is empty; give it examples")
+
+    def prepare(self, splits):
+        d = self.config.data
+        for split, dataset in splits.items():
+            self.check_columns(dataset, split)
+        if not self.label_names:
+            self.label_names = self._learn_label_names(splits["train"])
+        if len(self.label_names) < 2:
+            raise UserError(
+                f"the train data has only the label {self.label_names}; a "
+                "classifier needs at least two"
+            )
+        encoded = type(splits)({name: self.encode_labels(ds, name)
+                                for name, ds in splits.items()})
+        counts = np.bincount(encoded["train"][LABELS],
+                             minlength=self.num_labels)
+        encoded = splits_lib.carve_missing(
+            encoded, seed=self.config.seed,
+            validation_size=d.validation_size, test_size=d.test_size,
+            stratify_by=LABELS if counts.min() >= 2 else None)
+        encoded["train"] = splits_lib.subsample(
+            encoded["train"], d.max_train_examples, self.config.seed)
+        return encoded
+
+    def _learn_label_names(self, train):
+        if self.config.data.label_names:
+            return split_list(self.config.data.label_names)
+        values = train.unique(self.config.data.label_column)
+        if any(v is None for v in values):
+            raise UserError(
+                f"some train rows have no {self.config.data.label_column!r}"
+                " value; fill or drop them"
+            )
+        return [str(v) for v in sorted(values)]
+
+    def encode_labels(self, dataset, split):
+        """Adds the `labels` column (ids, ClassLabel) from the label column.
+
+        Integer labels with explicit `data.label_names` are ids; anything
+        else is matched to the label names by its text.
+        """
+        import datasets
+
+        column = self.config.data.label_column
+        is_int = dataset.features[column].dtype.startswith("int")
+        as_ids = is_int and bool(self.config.data.label_names)
+        index = {name: i for i, name in enumerate(self.label_names)}
+        unknown = set()
+
+        def encode(batch):
+            ids = []
+            for value in batch[column]:
+                if as_ids:
+                    ok = 0 <= value < len(index)
+                    key = value
+                else:
+                    key = str(value) if value is not None else None
+                    ok = key in index
+                    key = index.get(key)
+                if not ok:
+                    unknown.add(value)
+                ids.append(key if ok else -1)
+            return {LABELS: ids}
+
+        out = dataset.map(encode, batched=True, keep_in_memory=True,
+                          load_from_cache_file=False)
+        if unknown:
+            example = sorted(map(str, unknown))[0]
+            raise UserError(
+                f"the {split} data has label {example!r}, which the train "
+                f"labels {self.label_names} do not have; fix the file or "
+                "list every label in --config.data.label_names"
+            )
+        return out.cast_column(LABELS, datasets.ClassLabel(
+            names=self.label_names))
+
+    def tokenize(self, dataset, tokenizer):
+        columns = self.text_columns
+        max_length = self.config.data.max_length
+
+        def encode(batch):
+            texts = [t if t is not None else "" for t in batch[columns[0]]]
+            pairs = None
+            if len(columns) == 2:
+                pairs = [t if t is not None else "" for t in batch[columns[1]]]
+            return tokenizer.encode(texts, pairs, max_length=max_length)
+
+        keep = {LABELS} & set(dataset.column_names)
+        return dataset.map(
+            encode, batched=True, batch_size=1024, keep_in_memory=True,
+            load_from_cache_file=False,
+            remove_columns=[c for c in dataset.column_names if c not in keep])
+
+    # -- model ------------------------------------------------------------
+    def hf_config_overrides(self):
+        return {
+            "num_labels": self.num_labels,
+            "id2label": dict(enumerate(self.label_names)),
+            "label2id": {n: i for i, n in enumerate(self.label_names)},
+        }
+
+    def build_head(self, keras, model_config):
+        return {
+            "dropout": keras.layers.Dropout(model_config.dropout),
+            "classifier": keras.layers.Dense(
+                self.num_labels, dtype="float32", name="classifier",
+                kernel_initializer=keras.initializers.TruncatedNormal(
+                    stddev=0.02)),
+        }
+
+    def apply_head(self, layers, features, training):
+        x = pooling.pool(features, self.config.model.pooling)
+        x = layers["dropout"](x, training=training)
+        return layers["classifier"](x)
+
+    def build_losses(self, keras):
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def build_metrics(self, keras):
+        return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+
+    # -- evaluation -------------------------------------------------------
+    def evaluate(self, outputs, dataset):
+        references = np.asarray(dataset[LABELS])
+        probs = softmax(outputs)
+        predicted = probs.argmax(-1)
+        ids = list(range(self.num_labels))
+        result = {
+            "loss": float(-np.mean(np.log(np.maximum(
+                probs[np.arange(len(references)), references], 1e-12)))),
+            "num_examples": int(len(references)),
+        }
+        result.update(metrics.load("accuracy").compute(
+            predictions=predicted, references=references))
+        per_class = {}
+        for name in ("precision", "recall", "f1"):
+            module = metrics.load(name)
+            result[f"{name}_macro"] = module.compute(
+                predictions=predicted, references=references,
+                average="macro", labels=ids)[name]
+            per_class[name] = module.compute(
+                predictions=predicted, references=references, average=None,
+                labels=ids)[name]
+        support = np.bincount(references, minlength=self.num_labels)
+        result["per_class"] = {
+            label: {"precision": per_class["precision"][i],
+                    "recall": per_class["recall"][i],
+                    "f1": per_class["f1"][i], "support": int(support[i])}
+            for i, label in enumerate(self.label_names)}
+        return result
+
+    def predictions(self, outputs, raw_dataset):
+        probs = softmax(outputs)
+        columns = {c: raw_dataset[c] for c in self.text_columns}
+        truth = raw_dataset[LABELS] if LABELS in raw_dataset.column_names \
+            else None
+        records = []
+        for i, row_probs in enumerate(probs):
+            record = {c: values[i] for c, values in columns.items()}
+            if truth is not None:
+                record["label"] = self.label_names[truth[i]]
+            record["predicted"] = self.label_names[int(row_probs.argmax())]
+            record["probabilities"] = {
+                n: round(float(p), 6)
+                for n, p in zip(self.label_names, row_probs)}
+            records.append(record)
+        return records
