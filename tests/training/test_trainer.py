@@ -1,0 +1,98 @@
+"""The fit driver end to end on a tiny config-built model (seconds)."""
+
+import csv
+import json
+import os
+
+import pytest
+
+from tfft import run_folder
+from tfft.data import sources
+from tfft.errors import UserError
+from tfft.inference import load_run
+from tfft.training import trainer
+
+
+def read_json(workdir, name):
+    with open(os.path.join(workdir, name)) as f:
+        return json.load(f)
+
+
+@pytest.mark.parametrize("family, head", [("keras_hub", "tfft"),
+                                          ("hf", "tfft"), ("hf", "native")])
+def test_trains_learns_and_writes_the_run_folder(tiny_config, tmp_path,
+                                                 family, head):
+    tiny_config.model.family = family
+    tiny_config.model.head = head
+    workdir = str(tmp_path / "run")
+    results = trainer.train(tiny_config, workdir)
+
+    # The toy task is separable: a tiny random BERT must learn it.
+    assert results["test"]["accuracy"] >= 0.9
+    assert results == read_json(workdir, run_folder.METRICS)
+    for key in ("accuracy", "f1_macro", "precision_macro", "recall_macro",
+                "loss", "per_class"):
+        assert key in results["test"] and key in results["validation"]
+    assert set(results["test"]["per_class"]) == {"neg", "pos"}
+
+    with open(os.path.join(workdir, run_folder.HISTORY)) as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == tiny_config.train.epochs
+    assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(rows[0])
+    with open(os.path.join(workdir, run_folder.CURVE), "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    with open(os.path.join(workdir, run_folder.predictions_file("test"))) \
+            as f:
+        preds = [json.loads(line) for line in f]
+    assert len(preds) == 32
+    assert set(preds[0]) == {"text", "label", "predicted", "probabilities"}
+    assert sum(preds[0]["probabilities"].values()) == pytest.approx(1, 1e-4)
+    saved = read_json(workdir, run_folder.CONFIG)
+    assert saved["model"]["family"] == family
+    assert read_json(workdir, run_folder.COMPLETED)["test"] == \
+        results["test"]["accuracy"]
+    leftovers = [n for n in os.listdir(workdir) if n.startswith(".")]
+    assert leftovers == []
+
+    # The saved model, reloaded, reproduces the run's test predictions.
+    run = load_run(workdir)
+    assert run.task.label_names == ["neg", "pos"]
+    assert run.bundle.family == family
+    test = run.task.prepare(sources.load_splits(run.config.data))["test"]
+    again = run.task.predictions(
+        run.outputs(run.task.tokenize(test, run.bundle.tokenizer)), test)
+    for old, new in zip(preds, again):
+        assert old["text"] == new["text"]
+        for name in ("neg", "pos"):
+            assert new["probabilities"][name] == pytest.approx(
+                old["probabilities"][name], abs=1e-5)
+
+
+def test_refuses_to_overwrite_a_completed_run(tiny_config, tmp_path):
+    workdir = str(tmp_path / "run")
+    tiny_config.train.epochs = 1
+    trainer.train(tiny_config, workdir)
+    before = os.path.getmtime(os.path.join(workdir, run_folder.METRICS))
+    with pytest.raises(UserError, match="already holds a completed run"):
+        trainer.train(tiny_config, workdir)
+    assert os.path.getmtime(os.path.join(workdir, run_folder.METRICS)) == \
+        before
+
+
+def test_failed_run_is_not_marked_complete(tiny_config, tmp_path):
+    tiny_config.data.test_files = tiny_config.data.train_files.replace(
+        "train.csv", "missing.csv")
+    workdir = str(tmp_path / "run")
+    with pytest.raises(UserError, match="no file matches"):
+        trainer.train(tiny_config, workdir)
+    assert not run_folder.RunFolder(workdir).is_complete()
+
+
+@pytest.mark.parametrize("family", ["keras_hub", "hf"])
+def test_mirrored_strategy_on_two_logical_cpus(tiny_config, tmp_path,
+                                               family):
+    tiny_config.model.family = family
+    tiny_config.train.strategy = "mirrored"
+    tiny_config.train.batch_size = 8  # x 2 replicas = global batch 16
+    results = trainer.train(tiny_config, str(tmp_path / "run"))
+    assert results["test"]["accuracy"] >= 0.9

@@ -1,0 +1,113 @@
+"""The run folder: its layout, atomic writes and the completion marker.
+
+Every file is written to a temporary name beside its target and renamed
+when complete, so a crash leaves either the old file or the new one, never
+half of one. `COMPLETED` is written last; a folder without it is not a
+finished run.
+"""
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+import time
+
+from tfft.errors import UserError
+
+CONFIG = "config.json"
+METRICS = "metrics.json"
+HISTORY = "history.csv"
+CURVE = "training_curve.png"
+MODEL = "model"
+COMPLETED = "COMPLETED"
+
+
+def predictions_file(split: str) -> str:
+    return f"predictions_{split}.jsonl"
+
+
+@contextlib.contextmanager
+def atomic_path(target: str):
+    """Yields a temporary path beside `target`; renamed to `target` when
+    the block ends without an error, removed otherwise."""
+    directory = os.path.dirname(os.path.abspath(target))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        dir=directory, prefix=f".{os.path.basename(target)}.")
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_text(path: str, text: str) -> None:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+class RunFolder:
+    def __init__(self, workdir: str):
+        self.workdir = os.path.abspath(os.path.expanduser(workdir))
+
+    def path(self, *names) -> str:
+        return os.path.join(self.workdir, *names)
+
+    def is_complete(self) -> bool:
+        return os.path.exists(self.path(COMPLETED))
+
+    def start(self) -> None:
+        """Creates the folder; refuses to overwrite a completed run."""
+        if self.is_complete():
+            raise UserError(
+                f"{self.workdir} already holds a completed run; pass a new "
+                "--workdir (or delete that folder to redo it)"
+            )
+        os.makedirs(self.workdir, exist_ok=True)
+
+    def require_complete(self) -> None:
+        if not self.is_complete():
+            raise UserError(
+                f"{self.workdir} is not a completed tfft run (no "
+                f"{COMPLETED} marker); pass the --workdir of a finished "
+                "tfft-train run"
+            )
+
+    def atomic_file(self, name: str):
+        """Yields a temporary path; renamed to `name` if the block ends."""
+        return atomic_path(self.path(name))
+
+    def write_text(self, name: str, text: str) -> None:
+        write_text(self.path(name), text)
+
+    def write_json(self, name: str, obj) -> None:
+        self.write_text(name, json.dumps(obj, indent=2) + "\n")
+
+    def write_jsonl(self, name: str, records) -> None:
+        self.write_text(name, "".join(
+            json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+
+    @contextlib.contextmanager
+    def atomic_dir(self, name: str):
+        """Yields a temporary folder; it replaces `name` if the block ends."""
+        target = self.path(name)
+        tmp = tempfile.mkdtemp(dir=self.workdir, prefix=f".{name}.")
+        try:
+            yield tmp
+            if os.path.exists(target):
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                shutil.rmtree(tmp)
+
+    def mark_complete(self, summary: dict) -> None:
+        self.write_json(COMPLETED, dict(summary, finished_at=time.strftime(
+            "%Y-%m-%dT%H:%M:%S%z")))
+
+    def read_json(self, name: str):
+        with open(self.path(name)) as f:
+            return json.load(f)

@@ -1,0 +1,1 @@
+"""Training: strategy factory, optimizer and schedule, the fit driver."""

@@ -1,0 +1,98 @@
+"""The fit driver: config in, finished run folder out.
+
+    data -> task.prepare -> model (in strategy scope) -> tokenize ->
+    tf.data -> compile -> fit -> evaluate -> save -> COMPLETED
+"""
+
+import math
+import time
+
+from absl import logging
+
+from tfft import config as config_lib
+from tfft import keras_compat
+from tfft import run_folder
+from tfft.data import pipeline
+from tfft.data import sources
+from tfft.inference import model_outputs
+from tfft.models import builder
+from tfft.tasks import get_task
+from tfft.training import report
+from tfft.training.optimization import build_optimizer
+from tfft.training.strategy import get_strategy
+
+EVAL_SPLITS = ("validation", "test")
+
+
+def train(config, workdir: str) -> dict:
+    """Fine-tunes per `config`, writes the run folder, returns metrics."""
+    started = time.time()
+    config = config_lib.validate(config)
+    run = run_folder.RunFolder(workdir)
+    run.start()
+    run.write_text(run_folder.CONFIG, config_lib.to_json(config))
+    keras_compat.set_seed(config.seed)
+    strategy = get_strategy(config.train.strategy, config.train.tpu)
+    replicas = strategy.num_replicas_in_sync
+
+    task = get_task(config.task, config)
+    splits = task.prepare(sources.load_splits(config.data))
+    logging.info("Examples: %s", {s: len(d) for s, d in splits.items()})
+
+    with strategy.scope():
+        bundle = builder.build(config.model, task)
+    tokenized = {s: task.tokenize(d, bundle.tokenizer)
+                 for s, d in splits.items()}
+
+    global_batch = config.train.batch_size * replicas
+    eval_batch = config.train.eval_batch_size * replicas
+    collate = task.collator(bundle.tokenizer)
+    train_data = pipeline.to_tf_dataset(
+        tokenized["train"], batch_size=global_batch, shuffle=True,
+        collate_fn=collate, drop_remainder=config.train.strategy == "tpu")
+    validation_data = pipeline.to_tf_dataset(
+        tokenized["validation"], batch_size=eval_batch, shuffle=False,
+        collate_fn=collate)
+    steps_per_epoch = math.ceil(len(tokenized["train"]) / global_batch)
+    keras = bundle.keras
+    model = bundle.model
+    with strategy.scope():
+        model.compile(
+            optimizer=build_optimizer(
+                keras, config.train, steps_per_epoch * config.train.epochs),
+            loss=task.build_losses(keras),
+            metrics=task.build_metrics(keras))
+    logging.info(
+        "Training %s (%s family, %d replica(s), global batch %d, %d steps "
+        "per epoch, %d epoch(s))", config.model.path, config.model.family,
+        replicas, global_batch, steps_per_epoch, config.train.epochs)
+    fit_started = time.time()
+    history = model.fit(train_data, validation_data=validation_data,
+                        epochs=config.train.epochs,
+                        verbose=config.train.verbose).history
+    fit_seconds = time.time() - fit_started
+
+    results, outputs = {}, {}
+    for split in EVAL_SPLITS:
+        outputs[split] = model_outputs(model, task, tokenized[split],
+                                       bundle.tokenizer, eval_batch)
+        results[split] = task.evaluate(outputs[split], tokenized[split])
+    run.write_json(run_folder.METRICS, results)
+    run.write_text(run_folder.HISTORY, report.history_csv(history))
+    with run.atomic_file(run_folder.CURVE) as tmp:
+        report.plot_curves(history, task.main_metric, tmp)
+    run.write_jsonl(run_folder.predictions_file("test"),
+                    task.predictions(outputs["test"], splits["test"]))
+    with run.atomic_dir(run_folder.MODEL) as tmp:
+        builder.save(bundle, tmp, manifest={
+            "task": task.name, "task_state": task.state(),
+            "max_length": config.data.max_length,
+            "text_columns": config_lib.split_list(config.data.text_columns),
+        })
+    run.mark_complete({
+        "main_metric": task.main_metric,
+        "test": results["test"].get(task.main_metric),
+        "fit_seconds": round(fit_seconds, 1),
+        "total_seconds": round(time.time() - started, 1),
+    })
+    return results
