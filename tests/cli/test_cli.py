@@ -1,0 +1,130 @@
+"""The console scripts as a user runs them: subprocesses, exit codes, one
+line on stderr for bad input, and the no-code file recipe end to end."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import sentiment_rows
+from tests.conftest import write_csv
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+CLASSIFY = os.path.join(REPO, "configs", "classify_files.py")
+
+
+def tfft(command, *args):
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run(
+        [sys.executable, "-m", f"tfft.cli.{command}", *args],
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+
+
+def error_line(proc):
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("files")
+    return {
+        "train": write_csv(d / "train.csv", sentiment_rows(192)),
+        "test": write_csv(d / "test.csv", sentiment_rows(32, seed=2)),
+        "odd": write_csv(d / "odd.csv", [{"text": "fine", "label": "meh"}]),
+        "nolabel": write_csv(d / "nolabel.csv", [{"text": "x", "y": "pos"}]),
+        "dir": str(d),
+    }
+
+
+def tiny_args(tiny_bert, files, workdir):
+    return [f"--config={CLASSIFY}", f"--workdir={workdir}",
+            f"--config.data.train_files={files['train']}",
+            f"--config.data.test_files={files['test']}",
+            f"--config.model.path={tiny_bert}",
+            "--config.model.init=random", "--config.data.max_length=16",
+            "--config.model.pooling=mean", "--config.train.epochs=10",
+            "--config.train.batch_size=16",
+            "--config.train.learning_rate=0.002", "--config.train.verbose=0"]
+
+
+@pytest.fixture(scope="module")
+def finished_run(tiny_bert, files, tmp_path_factory):
+    """classify_files.py on a CSV with string labels, carving validation."""
+    workdir = str(tmp_path_factory.mktemp("run") / "run")
+    proc = tfft("train", *tiny_args(tiny_bert, files, workdir))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return workdir, proc
+
+
+def test_classify_files_trains_and_evaluates_with_no_code(finished_run):
+    workdir, proc = finished_run
+    summary = json.loads(proc.stdout)
+    assert summary["test"]["accuracy"] >= 0.9
+    assert "no validation split: carved" in proc.stderr
+    assert os.path.exists(os.path.join(workdir, "COMPLETED"))
+
+
+def test_evaluate_reproduces_the_run_metrics(finished_run, files):
+    workdir, _ = finished_run
+    with open(os.path.join(workdir, "metrics.json")) as f:
+        recorded = json.load(f)
+    for args in (["--split=test"], [f"--files={files['test']}"]):
+        proc = tfft("evaluate", f"--workdir={workdir}", *args)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert json.loads(proc.stdout)["accuracy"] == pytest.approx(
+            recorded["test"]["accuracy"])
+
+
+def test_predict_text_file(finished_run, tmp_path):
+    workdir, _ = finished_run
+    texts = tmp_path / "texts.txt"
+    texts.write_text("good great movie\nawful dull plot\n")
+    out = tmp_path / "preds.jsonl"
+    proc = tfft("predict", f"--workdir={workdir}", f"--input={texts}",
+                f"--output={out}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["predicted"] for r in records] == ["pos", "neg"]
+    assert all(set(r) == {"text", "predicted", "probabilities"}
+               for r in records)
+
+
+@pytest.mark.parametrize("extra, expected", [
+    (["--config.data.nmae=x"], "unknown config key 'data.nmae'"),
+    (["--config.train.epochs=three"], "config.train.epochs"),
+    (["--config.data.text_columns=body"], "no column 'body'"),
+    (["--config.model.family=torch"], "model.family"),
+])
+def test_bad_train_input_is_one_line_and_exit_2(tiny_bert, files, tmp_path,
+                                                extra, expected):
+    workdir = tmp_path / "run"
+    proc = tfft("train", *tiny_args(tiny_bert, files, workdir), *extra)
+    assert proc.returncode == 2
+    assert expected in error_line(proc)
+    assert not (workdir / "COMPLETED").exists()
+
+
+def test_bad_files_and_folders(tiny_bert, files, tmp_path):
+    workdir = str(tmp_path / "run")
+    base = tiny_args(tiny_bert, files, workdir)
+    cases = [
+        ([f"--config.data.test_files={files['odd']}"], "label 'meh'"),
+        ([f"--config.data.train_files={files['nolabel']}"],
+         "no column 'label'"),
+        (["--config.model.path=/no/such/model"], "does not exist"),
+        ([f"--config.model.path={files['dir']}"], "config"),
+    ]
+    for extra, expected in cases:
+        proc = tfft("train", *base, *extra)
+        assert proc.returncode == 2, (extra, proc.stderr[-2000:])
+        assert expected in error_line(proc), extra
+    proc = tfft("train", "--config=configs/nope.py", f"--workdir={workdir}")
+    assert proc.returncode == 2 and "does not exist" in error_line(proc)
+    proc = tfft("evaluate", f"--workdir={tmp_path}")
+    assert proc.returncode == 2 and "not a completed" in error_line(proc)

@@ -1,0 +1,53 @@
+"""tfft-evaluate --workdir=RUN [--split=test | --files=a.csv,b.csv]
+
+Re-evaluates a finished run's saved model on one of its splits (carved the
+same way, from the same seed) or on labeled files; prints the metrics as
+JSON and, with --output, writes them there too.
+"""
+
+import json
+
+from absl import flags
+
+from tfft import run_folder
+from tfft.cli import common
+
+_WORKDIR = flags.DEFINE_string("workdir", None, "A finished run folder.")
+_SPLIT = flags.DEFINE_enum("split", "test", ["train", "validation", "test"],
+                           "Which split of the run's data to evaluate.")
+_FILES = flags.DEFINE_string(
+    "files", None, "Labeled files (comma-separated) instead of a split.")
+_OUTPUT = flags.DEFINE_string("output", None, "Also write metrics here.")
+
+
+def evaluate(workdir, split="test", files=None) -> dict:
+    from tfft.data import sources
+    from tfft.inference import load_run
+
+    run = load_run(workdir)
+    if files:
+        dataset = sources.load_files(sources.expand(files), "evaluation")
+        run.task.check_columns(dataset, "evaluation")
+        dataset = run.task.encode_labels(dataset, "evaluation")
+    else:
+        dataset = run.task.prepare(sources.load_splits(run.config.data))[split]
+    tokenized = run.task.tokenize(dataset, run.bundle.tokenizer)
+    return run.task.evaluate(run.outputs(tokenized), tokenized)
+
+
+def main(argv):
+    del argv
+    common.require_flags(workdir=_WORKDIR.value)
+    metrics = evaluate(_WORKDIR.value, _SPLIT.value, _FILES.value)
+    text = json.dumps(metrics, indent=2)
+    if _OUTPUT.value:
+        run_folder.write_text(_OUTPUT.value, text + "\n")
+    print(text)
+
+
+def run():
+    common.run_app(main)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,32 @@
+"""tfft-train --config=configs/<name>.py --workdir=DIR [--config.a.b=v]"""
+
+import json
+
+from absl import flags
+from ml_collections import config_flags
+
+from tfft.cli import common
+
+_CONFIG = config_flags.DEFINE_config_file(
+    "config", None, "Experiment config file (configs/<name>.py).")
+_WORKDIR = flags.DEFINE_string("workdir", None, "Where the run is written.")
+
+
+def main(argv):
+    del argv
+    common.require_flags(config=_CONFIG.value is not None,
+                         workdir=_WORKDIR.value)
+    from tfft.training import trainer
+
+    results = trainer.train(_CONFIG.value, _WORKDIR.value)
+    summary = {split: {k: v for k, v in metrics.items() if k != "per_class"}
+               for split, metrics in results.items()}
+    print(json.dumps({"workdir": _WORKDIR.value, **summary}, indent=2))
+
+
+def run():
+    common.run_app(main)
+
+
+if __name__ == "__main__":
+    run()
