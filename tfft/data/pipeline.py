@@ -12,8 +12,9 @@ def to_tf_dataset(dataset: datasets.Dataset, *, batch_size: int,
     """Yields `(features, labels)` batches through `Dataset.to_tf_dataset`.
 
     Integer features are int32 (`to_tf_dataset` widens them to int64; TPUs
-    and keras-hub embeddings want int32). Shuffling is seeded by the global TF seed (`keras_compat.set_seed`) and
-    reshuffles every epoch. `batch_size` is the global batch.
+    and keras-hub embeddings want int32). Shuffling is seeded by the global
+    TF seed (`keras_compat.set_seed`) and reshuffles every epoch.
+    `batch_size` is the global batch.
     """
     tf_dataset = dataset.to_tf_dataset(
         columns=list(MODEL_INPUTS),
@@ -25,7 +26,8 @@ def to_tf_dataset(dataset: datasets.Dataset, *, batch_size: int,
         drop_remainder=drop_remainder,
         prefetch=False,
     )
-    tf_dataset = tf_dataset.map(_to_int32, num_parallel_calls=tf.data.AUTOTUNE)
+    tf_dataset = tf_dataset.map(_to_int32,
+                                num_parallel_calls=tf.data.AUTOTUNE)
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = (
         tf.data.experimental.AutoShardPolicy.DATA)
