@@ -7,6 +7,7 @@
 import math
 import time
 
+import tensorflow as tf
 from absl import logging
 
 from tfft import config as config_lib
@@ -24,8 +25,12 @@ from tfft.training.strategy import get_strategy
 EVAL_SPLITS = ("validation", "test")
 
 
-def train(config, workdir: str) -> dict:
-    """Fine-tunes per `config`, writes the run folder, returns metrics."""
+def train(config, workdir: str, callbacks=()) -> dict:
+    """Fine-tunes per `config`, writes the run folder, returns metrics.
+
+    `callbacks` go to `fit` as they are: tf_keras callbacks work with both
+    families, Keras-3 callbacks only with the keras_hub family.
+    """
     started = time.time()
     config = config_lib.validate(config)
     run = run_folder.RunFolder(workdir)
@@ -49,7 +54,8 @@ def train(config, workdir: str) -> dict:
     collate = task.collator(bundle.tokenizer)
     train_data = pipeline.to_tf_dataset(
         tokenized["train"], batch_size=global_batch, shuffle=True,
-        collate_fn=collate, drop_remainder=config.train.strategy == "tpu")
+        collate_fn=collate,
+        drop_remainder=isinstance(strategy, tf.distribute.TPUStrategy))
     validation_data = pipeline.to_tf_dataset(
         tokenized["validation"], batch_size=eval_batch, shuffle=False,
         collate_fn=collate)
@@ -69,7 +75,10 @@ def train(config, workdir: str) -> dict:
     fit_started = time.time()
     history = model.fit(train_data, validation_data=validation_data,
                         epochs=config.train.epochs,
-                        verbose=config.train.verbose).history
+                        verbose=config.train.verbose,
+                        callbacks=list(callbacks),
+                        shuffle=False,  # the tf.data pipeline shuffles
+                        ).history
     fit_seconds = time.time() - fit_started
 
     results, outputs = {}, {}
