@@ -1,0 +1,34 @@
+"""`import tfft` has no side effects: no TensorFlow, no flags of its own,
+no logging handlers. Flags belong to the `tfft.cli` programs only."""
+
+import json
+import subprocess
+import sys
+
+CHECK = """
+import json, logging, sys
+import tfft, tfft.config, tfft.errors, tfft.metrics, tfft.tasks, tfft.assets
+from absl import flags
+heavy = {"tensorflow", "keras", "tf_keras", "transformers", "keras_hub"}
+owners = [m for m in flags.FLAGS.flags_by_module_dict() if "tfft" in m]
+if sys.argv[1:] == ["cli"]:
+    import tfft.cli.train
+    owners = [m for m in flags.FLAGS.flags_by_module_dict() if "tfft" in m]
+print(json.dumps([sorted(heavy & set(sys.modules)), owners,
+                  len(logging.getLogger().handlers)]))
+"""
+
+
+def run(*args):
+    out = subprocess.run([sys.executable, "-c", CHECK, *args], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+def test_import_is_free_of_side_effects():
+    assert run() == [[], [], 0]
+
+
+def test_cli_modules_do_define_flags():
+    heavy, owners, _ = run("cli")
+    assert owners == ["tfft.cli.train"]
