@@ -31,10 +31,6 @@ def keras_for(family: str):
     return importlib.import_module(flavour)
 
 
-def is_keras3(keras_module) -> bool:
-    return keras_module.__name__ == "keras"
-
-
 def set_seed(seed: int) -> None:
     """Seeds Python, NumPy and TensorFlow (and Keras 3's own generator)."""
     import keras

@@ -15,6 +15,7 @@ import os
 import ml_collections
 
 from tfft import assets
+from tfft import keras_compat
 from tfft.errors import UserError
 
 MANIFEST = "tfft_model.json"
@@ -35,7 +36,7 @@ class ModelBundle:
 
     @property
     def keras(self):
-        return family_module(self.family).KERAS
+        return keras_compat.keras_for(self.family)
 
 
 def resolve_path(path: str) -> str:
@@ -59,11 +60,6 @@ def build(model_config, task) -> ModelBundle:
     path = resolve_path(model_config.path)
     return ModelBundle(model_config.family, module.build(
         path, model_config, task), module.load_tokenizer(path))
-
-
-def load_tokenizer(model_config):
-    module = family_module(model_config.family)
-    return module.load_tokenizer(resolve_path(model_config.path))
 
 
 def save(bundle: ModelBundle, directory: str, manifest: dict) -> None:

@@ -9,7 +9,6 @@ hub name when a hub is reachable. The head is either tfft's (on
 import os
 
 import tensorflow as tf
-import tf_keras
 import transformers
 from safetensors import safe_open
 from safetensors.numpy import load_file
@@ -17,12 +16,13 @@ from transformers.modeling_tf_pytorch_utils import (
     load_pytorch_state_dict_in_tf2_model,
 )
 
+from tfft import keras_compat
 from tfft.errors import UserError
 from tfft.errors import first_line
 from tfft.models import head_weights
 from tfft.models import pooling
 
-KERAS = tf_keras
+KERAS = keras_compat.keras_for("hf")
 WEIGHT_FILES = ("tf_model.h5", "model.safetensors")
 
 
@@ -55,7 +55,7 @@ def load_tokenizer(path: str) -> Tokenizer:
     return Tokenizer(tok)
 
 
-class TaskModel(tf_keras.Model):
+class TaskModel(KERAS.Model):
     """Encoder (a `TFAutoModel`) + a task head; returns the head's output.
 
     With the native head `encoder` is a `TFAutoModelFor...` model and

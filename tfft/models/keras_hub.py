@@ -4,20 +4,17 @@ A model path is a keras-hub preset folder, a Hugging Face checkpoint folder
 (keras-hub converts it on load) or a preset/hub name where reachable.
 """
 
-import os
+import tensorflow as tf
 
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+from tfft import keras_compat
+from tfft.errors import UserError
+from tfft.errors import first_line
+from tfft.models import head_weights
+from tfft.models import pooling
 
-import keras  # noqa: E402
+KERAS = keras_compat.keras_for("keras_hub")  # before keras_hub: the backend
+
 import keras_hub  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-from tfft.errors import UserError  # noqa: E402
-from tfft.errors import first_line  # noqa: E402
-from tfft.models import head_weights  # noqa: E402
-from tfft.models import pooling  # noqa: E402
-
-KERAS = keras
 
 
 class Tokenizer:
@@ -71,7 +68,7 @@ def load_tokenizer(path: str) -> Tokenizer:
         ) from e
 
 
-class TaskModel(keras.Model):
+class TaskModel(KERAS.Model):
     """A keras-hub backbone + a task head (layers built by the task)."""
 
     def __init__(self, backbone, task, head_layers, **kwargs):
