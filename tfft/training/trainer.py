@@ -13,6 +13,7 @@ from absl import logging
 from tfft import config as config_lib
 from tfft import keras_compat
 from tfft import run_folder
+from tfft.callbacks.step_history import StepHistory
 from tfft.data import pipeline
 from tfft.data import sources
 from tfft.inference import model_outputs
@@ -72,11 +73,12 @@ def train(config, workdir: str, callbacks=()) -> dict:
         "Training %s (%s family, %d replica(s), global batch %d, %d steps "
         "per epoch, %d epoch(s))", config.model.path, config.model.family,
         replicas, global_batch, steps_per_epoch, config.train.epochs)
+    steps = StepHistory(keys=("loss", task.main_metric))
     fit_started = time.time()
     history = model.fit(train_data, validation_data=validation_data,
                         epochs=config.train.epochs,
                         verbose=config.train.verbose,
-                        callbacks=list(callbacks),
+                        callbacks=[steps, *callbacks],
                         shuffle=False,  # the tf.data pipeline shuffles
                         ).history
     fit_seconds = time.time() - fit_started
@@ -89,7 +91,7 @@ def train(config, workdir: str, callbacks=()) -> dict:
     run.write_json(run_folder.METRICS, results)
     run.write_text(run_folder.HISTORY, report.history_csv(history))
     with run.atomic_file(run_folder.CURVE) as tmp:
-        report.plot_curves(history, task.main_metric, tmp)
+        report.plot_curves(history, task.main_metric, tmp, steps=steps)
     run.write_jsonl(run_folder.predictions_file("test"),
                     task.predictions(outputs["test"], splits["test"]))
     with run.atomic_dir(run_folder.MODEL) as tmp:
