@@ -21,6 +21,8 @@ def quiet_libraries() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("DATASETS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     import datasets
     import transformers
 
@@ -92,8 +94,9 @@ def run_app(main) -> None:
     """`app.run(main)`, turning `UserError` into `error: ...` + exit 2."""
     from absl import app
 
+    quiet_libraries()
+
     def guarded(argv):
-        quiet_libraries()
         try:
             return main(argv)
         except UserError as e:

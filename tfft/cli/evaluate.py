@@ -38,6 +38,12 @@ def evaluate(workdir, split="test", files=None) -> dict:
 def main(argv):
     del argv
     common.require_flags(workdir=_WORKDIR.value)
+    from tfft.data import sources
+
+    # Cheap checks before TensorFlow loads, so bad input fails at once.
+    run_folder.RunFolder(_WORKDIR.value).require_complete()
+    if _FILES.value:
+        sources.expand(_FILES.value)
     metrics = evaluate(_WORKDIR.value, _SPLIT.value, _FILES.value)
     text = json.dumps(metrics, indent=2)
     if _OUTPUT.value:

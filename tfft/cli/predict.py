@@ -5,7 +5,6 @@ line) or a CSV / JSON / JSONL / Parquet file with the run's text columns.
 Writes JSON lines to --output, or to stdout.
 """
 
-import datasets
 from absl import flags
 
 from tfft import run_folder
@@ -17,7 +16,10 @@ _OUTPUT = flags.DEFINE_string("output", None, "JSON lines out (default "
                               "stdout).")
 
 
-def read_texts(path: str, text_columns: list) -> datasets.Dataset:
+def read_texts(path: str, text_columns: list):
+    """A `datasets.Dataset` with the run's text columns from `path`."""
+    import datasets
+
     from tfft.data import sources
     from tfft.errors import UserError
 
@@ -60,6 +62,12 @@ def main(argv):
     del argv
     common.require_flags(workdir=_WORKDIR.value, input=_INPUT.value)
     import json
+
+    from tfft.data import sources
+
+    # Cheap checks before TensorFlow loads, so bad input fails at once.
+    run_folder.RunFolder(_WORKDIR.value).require_complete()
+    sources.expand(_INPUT.value)
 
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n"
                     for r in predict(_WORKDIR.value, _INPUT.value))

@@ -12,11 +12,27 @@ _CONFIG = config_flags.DEFINE_config_file(
 _WORKDIR = flags.DEFINE_string("workdir", None, "Where the run is written.")
 
 
+def preflight(config, workdir):
+    """Cheap checks before TensorFlow loads, so bad input fails at once."""
+    from tfft import config as config_lib
+    from tfft import run_folder
+    from tfft.data import sources
+
+    config_lib.validate(config)
+    if run_folder.RunFolder(workdir).is_complete():
+        run_folder.RunFolder(workdir).start()  # raises the UserError
+    for split in sources.SPLITS:
+        patterns = getattr(config.data, f"{split}_files")
+        if patterns:
+            sources.expand(patterns)
+
+
 def main(argv):
     del argv
     common.require_flags(config=_CONFIG.value is not None,
                          workdir=_WORKDIR.value)
-    from tfft.training import trainer
+    preflight(_CONFIG.value, _WORKDIR.value)
+    from tfft.training import trainer  # imports TensorFlow
 
     results = trainer.train(_CONFIG.value, _WORKDIR.value)
     summary = {split: {k: v for k, v in metrics.items() if k != "per_class"}
