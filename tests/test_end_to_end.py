@@ -2,8 +2,11 @@
 
 The bundled all-MiniLM-L6-v2 fine-tuned on a seeded subsample of the
 bundled Rotten Tomatoes snippets, through the shipped demo config, for both
-model families. ASSETS.md measured 2,000 examples x 1 epoch -> 0.786; with
-1,000 examples the bar here is 0.70 (chance is 0.58).
+model families, on 2,000 training examples x 1 epoch (~70 s per family).
+Measured: keras_hub 0.798 accuracy / 0.793 macro-F1, hf 0.788 / 0.781;
+the bars (0.70 / 0.65) leave margin over seeds and stay far above chance
+(0.58 accuracy, 0.37 macro-F1 for the majority class). 1,000 examples
+reach only ~0.65-0.69: too few for a stable bar.
 """
 
 import importlib.util
@@ -34,7 +37,7 @@ def test_minilm_learns_rotten_tomatoes(tmp_path, family):
     asset_or_skip(assets.corpus_path, "rotten_tomatoes")
     config = demo_config()
     config.model.family = family
-    config.data.max_train_examples = 1000
+    config.data.max_train_examples = 2000
     config.data.validation_size = 300.0
     config.data.test_size = 500.0
     config.train.verbose = 0

@@ -59,13 +59,17 @@ class RunFolder:
     def is_complete(self) -> bool:
         return os.path.exists(self.path(COMPLETED))
 
-    def start(self) -> None:
-        """Creates the folder; refuses to overwrite a completed run."""
+    def refuse_completed(self) -> None:
+        """A completed run is never overwritten silently."""
         if self.is_complete():
             raise UserError(
                 f"{self.workdir} already holds a completed run; pass a new "
                 "--workdir (or delete that folder to redo it)"
             )
+
+    def start(self) -> None:
+        """Creates the folder for a new run."""
+        self.refuse_completed()
         os.makedirs(self.workdir, exist_ok=True)
 
     def require_complete(self) -> None:

@@ -19,8 +19,7 @@ def preflight(config, workdir):
     from tfft.data import sources
 
     config_lib.validate(config)
-    if run_folder.RunFolder(workdir).is_complete():
-        run_folder.RunFolder(workdir).start()  # raises the UserError
+    run_folder.RunFolder(workdir).refuse_completed()
     for split in sources.SPLITS:
         patterns = getattr(config.data, f"{split}_files")
         if patterns:
