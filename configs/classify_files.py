@@ -12,9 +12,15 @@ Command (a CSV with columns `text` and `label`, labels as strings or ints):
 Missing validation/test splits are carved from train (10% each, seeded,
 stratified) and the run says so.
 
-Expected: runtime scales with data; MiniLM-L6 on 2 CPU cores trains about
-100-150 short examples/s (see BUILD.md). On the SMS spam corpus written to
-CSV (tests/cli/test_train_cli.py), accuracy is > 0.9 after 1 epoch.
+Expected: runtime scales with data: MiniLM-L6 fp32 on 2 CPU cores fits
+~43 short examples/s (BUILD.md). Measured 2026-11-23 on the SMS spam corpus
+written as CSV (columns message/category, labels ham/spam; 3,800 train of
+which 380 carved for validation, 1,037 test):
+  tfft-train --config=configs/classify_files.py --workdir=runs/sms \
+    --config.data.train_files=train.csv --config.data.test_files=test.csv \
+    --config.data.text_columns=message --config.data.label_column=category \
+    --config.train.epochs=1
+  -> test accuracy 0.986, macro-F1 0.966, in 160 s.
 """
 
 from tfft.config import default_config

@@ -41,3 +41,15 @@ def test_modules_load_offline_and_agree():
     np.testing.assert_allclose(f1["f1"], [0.5, 0.5, 2 / 3])
     with pytest.raises(ValueError, match="ships no metric"):
         metrics.module_path("bleu")
+
+
+def test_each_module_is_its_own_class_not_the_shared_base():
+    # evaluate takes the first Metric class in a module file's namespace.
+    for name in metrics.names():
+        assert metrics.load(name).name == name
+    p = metrics.load("precision").compute(predictions=PRED, references=REF,
+                                          average="micro")
+    r = metrics.load("recall").compute(predictions=PRED, references=REF,
+                                       average=None)
+    assert p == {"precision": pytest.approx(4 / 7)}
+    np.testing.assert_allclose(r["recall"], [0.5, 0.5, 2 / 3])

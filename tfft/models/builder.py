@@ -1,10 +1,11 @@
 """One builder over the two model families.
 
 A family module (`hf`, `keras_hub`) provides: `KERAS` (its Keras flavour),
-`load_tokenizer(path)`, `build(path, model_config, task)`,
-`save(model, directory)` and `load(directory, model_config, task)`. The task
-model it builds takes tfft's canonical inputs (`input_ids`,
-`attention_mask`, `token_type_ids`) and returns the task head's output.
+`load_tokenizer(path)`, `build(path, model_config, task)` and
+`save_checkpoint(model, directory)` (its native format). The task model it
+builds takes tfft's canonical inputs (`input_ids`, `attention_mask`,
+`token_type_ids`), returns the task head's output, and keeps tfft's head
+layers in `model.head_layers` (saved here beside the native checkpoint).
 """
 
 import dataclasses
@@ -17,6 +18,7 @@ import ml_collections
 from tfft import assets
 from tfft import keras_compat
 from tfft.errors import UserError
+from tfft.models import head_weights
 
 MANIFEST = "tfft_model.json"
 
@@ -65,7 +67,8 @@ def build(model_config, task) -> ModelBundle:
 def save(bundle: ModelBundle, directory: str, manifest: dict) -> None:
     """Native checkpoint + tokenizer + `tfft_model.json` into `directory`."""
     os.makedirs(directory, exist_ok=True)
-    family_module(bundle.family).save(bundle.model, directory)
+    family_module(bundle.family).save_checkpoint(bundle.model, directory)
+    head_weights.save(bundle.model.head_layers, directory)
     bundle.tokenizer.save(directory)
     with open(os.path.join(directory, MANIFEST), "w") as f:
         json.dump(dict(manifest, family=bundle.family), f, indent=2)
@@ -88,6 +91,7 @@ def load(directory: str, model_config, task) -> ModelBundle:
     model_config = ml_collections.ConfigDict(model_config.to_dict())
     model_config.init = "pretrained"
     module = family_module(model_config.family)
-    return ModelBundle(model_config.family,
-                       module.load(directory, model_config, task),
+    model = module.build(directory, model_config, task)
+    head_weights.load(model, directory)
+    return ModelBundle(model_config.family, model,
                        module.load_tokenizer(directory))

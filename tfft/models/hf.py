@@ -19,7 +19,6 @@ from transformers.modeling_tf_pytorch_utils import (
 from tfft import keras_compat
 from tfft.errors import UserError
 from tfft.errors import first_line
-from tfft.models import head_weights
 from tfft.models import pooling
 
 KERAS = keras_compat.keras_for("hf")
@@ -162,13 +161,6 @@ def build(path: str, model_config, task):
     return TaskModel(encoder, task, task.build_head(KERAS, model_config))
 
 
-def save(model: TaskModel, directory: str) -> None:
-    """`save_pretrained` (loadable by transformers as is) + head weights."""
+def save_checkpoint(model: TaskModel, directory: str) -> None:
+    """`save_pretrained`: loadable by transformers as it is."""
     model.encoder.save_pretrained(directory)
-    head_weights.save(model.head_layers, directory)
-
-
-def load(directory: str, model_config, task) -> TaskModel:
-    model = build(directory, model_config, task)
-    head_weights.load(model, directory)
-    return model

@@ -112,13 +112,6 @@ def build(path: str, model_config, task):
     return model
 
 
-def save(model: TaskModel, directory: str) -> None:
-    """A keras-hub preset (loadable by keras-hub as is) + head weights."""
+def save_checkpoint(model: TaskModel, directory: str) -> None:
+    """A keras-hub preset: loadable by keras-hub as it is."""
     model.backbone.save_to_preset(directory)
-    head_weights.save(model.head_layers, directory)
-
-
-def load(directory: str, model_config, task) -> TaskModel:
-    model = build(directory, model_config, task)
-    head_weights.load(model, directory)
-    return model

@@ -1,24 +1,15 @@
-"""Accuracy: the fraction of predictions equal to their reference, as an
-evaluate module loaded offline by local path."""
+"""Accuracy, as an evaluate module."""
 
-import datasets
-import evaluate
 import numpy as np
 
+from tfft.metrics import label_metric
 
-class Accuracy(evaluate.Metric):
-    def _info(self):
-        return evaluate.MetricInfo(
-            description=__doc__,
-            citation="",
-            inputs_description="predictions, references: label ids",
-            features=datasets.Features({
-                "predictions": datasets.Value("int64"),
-                "references": datasets.Value("int64"),
-            }),
-        )
+
+class Accuracy(label_metric.LabelMetric):
+    """The fraction of predictions equal to their reference. Loaded offline
+    by local path: `tfft.metrics.load("accuracy")`."""
 
     def _compute(self, predictions, references):
         predictions = np.asarray(predictions)
-        return {"accuracy": float(np.mean(predictions == np.asarray(
-            references)))}
+        return {"accuracy": float(np.mean(
+            predictions == np.asarray(references)))}

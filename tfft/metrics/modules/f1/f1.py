@@ -1,30 +1,11 @@
-"""F1 for single-label classification, as an evaluate module.
+"""F1 for single-label classification, as an evaluate module."""
 
-Loaded offline by local path, `tfft.metrics.load("f1")`.
-Arguments match evaluate's hub module: `average` ("macro", "micro",
-"weighted", or None for one value per label) and `labels`.
-"""
-
-import datasets
-import evaluate
-
-from tfft.metrics.functional import precision_recall_f1
+from tfft.metrics import label_metric
 
 
-class F1(evaluate.Metric):
-    def _info(self):
-        return evaluate.MetricInfo(
-            description=__doc__,
-            citation="",
-            inputs_description="predictions, references: label ids",
-            features=datasets.Features({
-                "predictions": datasets.Value("int64"),
-                "references": datasets.Value("int64"),
-            }),
-        )
+class F1(label_metric.LabelMetric):
+    """F1 per label, or averaged: `average` is "macro" (default),
+    "micro", "weighted", or None for one value per label in `labels`
+    order. Loaded offline by local path: `tfft.metrics.load("f1")`."""
 
-    def _compute(self, predictions, references, average="macro",
-                 labels=None):
-        scores = precision_recall_f1(predictions, references,
-                                     average=average, labels=labels)
-        return {"f1": scores["f1"]}
+    score = "f1"

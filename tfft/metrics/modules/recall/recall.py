@@ -1,30 +1,11 @@
-"""Recall for single-label classification, as an evaluate module.
+"""Recall for single-label classification, as an evaluate module."""
 
-Loaded offline by local path, `tfft.metrics.load("recall")`.
-Arguments match evaluate's hub module: `average` ("macro", "micro",
-"weighted", or None for one value per label) and `labels`.
-"""
-
-import datasets
-import evaluate
-
-from tfft.metrics.functional import precision_recall_f1
+from tfft.metrics import label_metric
 
 
-class Recall(evaluate.Metric):
-    def _info(self):
-        return evaluate.MetricInfo(
-            description=__doc__,
-            citation="",
-            inputs_description="predictions, references: label ids",
-            features=datasets.Features({
-                "predictions": datasets.Value("int64"),
-                "references": datasets.Value("int64"),
-            }),
-        )
+class Recall(label_metric.LabelMetric):
+    """Recall per label, or averaged: `average` is "macro" (default),
+    "micro", "weighted", or None for one value per label in `labels`
+    order. Loaded offline by local path: `tfft.metrics.load("recall")`."""
 
-    def _compute(self, predictions, references, average="macro",
-                 labels=None):
-        scores = precision_recall_f1(predictions, references,
-                                     average=average, labels=labels)
-        return {"recall": scores["recall"]}
+    score = "recall"
