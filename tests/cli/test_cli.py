@@ -124,7 +124,12 @@ def test_bad_files_and_folders(tiny_bert, files, tmp_path):
         proc = tfft("train", *base, *extra)
         assert proc.returncode == 2, (extra, proc.stderr[-2000:])
         assert expected in error_line(proc), extra
-    proc = tfft("train", "--config=configs/nope.py", f"--workdir={workdir}")
-    assert proc.returncode == 2 and "does not exist" in error_line(proc)
+    for form in (["--config=configs/nope.py"], ["--config", "nope.py"]):
+        proc = tfft("train", *form, f"--workdir={workdir}")
+        assert proc.returncode == 2 and "does not exist" in error_line(proc)
+    broken = tmp_path / "broken.py"
+    broken.write_text("def get_config():\n    raise ValueError('boom')\n")
+    proc = tfft("train", f"--config={broken}", f"--workdir={workdir}")
+    assert proc.returncode == 2 and "fails to load: boom" in error_line(proc)
     proc = tfft("evaluate", f"--workdir={tmp_path}")
     assert proc.returncode == 2 and "not a completed" in error_line(proc)

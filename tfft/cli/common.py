@@ -37,9 +37,13 @@ def fail(message: str) -> None:
 
 
 def _config_file(argv):
-    for arg in argv[1:]:
+    """The value of `--config=PATH` or `--config PATH`, if given."""
+    args = argv[1:]
+    for i, arg in enumerate(args):
         if arg.startswith("--config="):
             return arg.split("=", 1)[1]
+        if arg == "--config" and i + 1 < len(args):
+            return args[i + 1]
     return None
 
 
