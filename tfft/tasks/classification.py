@@ -38,9 +38,8 @@ class TextClassification(Task):
         return len(self.label_names)
 
     # -- data -------------------------------------------------------------
-    def check_columns(self, dataset, split, need_label=True):
-        wanted = self.text_columns + (
-            [self.config.data.label_column] if need_label else [])
+    def check_columns(self, dataset, split):
+        wanted = self.text_columns + [self.config.data.label_column]
         missing = [c for c in wanted if c not in dataset.column_names]
         if missing:
             which = "label" if missing == [self.config.data.label_column] \
