@@ -36,13 +36,14 @@ class Tokenizer:
         if pairs is not None:
             segments.append(self.hub(tf.constant(list(pairs))))
         ids, types = packer(tuple(segments))
-        lengths = tf.reduce_sum(tf.cast(ids != self.pad_id, tf.int32), 1)
         # Padding only ever follows the end token, so lengths are exact
         # unless the pad id is also a real token inside the text.
+        lengths = tf.reduce_sum(
+            tf.cast(ids != self.pad_id, tf.int32), 1).numpy().tolist()
         ids, types = ids.numpy().tolist(), types.numpy().tolist()
         return {
-            "input_ids": [r[:n] for r, n in zip(ids, lengths.numpy())],
-            "token_type_ids": [r[:n] for r, n in zip(types, lengths.numpy())],
+            "input_ids": [r[:n] for r, n in zip(ids, lengths)],
+            "token_type_ids": [r[:n] for r, n in zip(types, lengths)],
         }
 
     def save(self, directory):
@@ -68,6 +69,11 @@ def load_tokenizer(path: str) -> Tokenizer:
         ) from e
 
 
+# tfft's canonical input -> keras-hub's name (backbones take a subset).
+INPUT_NAMES = {"input_ids": "token_ids", "attention_mask": "padding_mask",
+               "token_type_ids": "segment_ids"}
+
+
 class TaskModel(KERAS.Model):
     """A keras-hub backbone + a task head (layers built by the task)."""
 
@@ -76,12 +82,9 @@ class TaskModel(KERAS.Model):
         self.backbone = backbone
         self.task = task
         self.head_layers = head_layers
-        self._input_map = {"input_ids": "token_ids",
-                           "attention_mask": "padding_mask",
-                           "token_type_ids": "segment_ids"}
         accepted = {i.name for i in backbone.inputs}
-        self._input_map = {k: v for k, v in self._input_map.items()
-                           if v in accepted}
+        self._input_map = {ours: theirs for ours, theirs in INPUT_NAMES.items()
+                           if theirs in accepted}
 
     def call(self, inputs, training=False):
         outputs = self.backbone(
