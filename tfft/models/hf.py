@@ -28,9 +28,20 @@ WEIGHT_FILES = ("tf_model.h5", "model.safetensors")
 class Tokenizer:
     """A transformers fast tokenizer behind tfft's tokenizer interface."""
 
+    # How pairs are cut to max_length (`tfft.export.graph_tokenizer`).
+    truncation = "longest_first"
+
     def __init__(self, hf_tokenizer):
         self.hf = hf_tokenizer
         self.pad_id = hf_tokenizer.pad_token_id or 0
+        self.start_id = hf_tokenizer.cls_token_id
+        self.end_id = hf_tokenizer.sep_token_id
+
+    def in_graph(self):
+        """The same tokenization as TF ops: strings -> ragged ids."""
+        from tfft.export.graph_tokenizer import BertWordPiece
+
+        return BertWordPiece.from_hf(self.hf)
 
     def encode(self, texts, pairs=None, *, max_length):
         out = self.hf(list(texts), list(pairs) if pairs is not None else

@@ -21,13 +21,22 @@ class Tokenizer:
     """A keras-hub tokenizer + keras-hub's segment packer, producing
     unpadded id lists like the transformers tokenizer does."""
 
+    # How pairs are cut to max_length (`tfft.export.graph_tokenizer`).
+    truncation = "round_robin"
+
     def __init__(self, hub_tokenizer):
         self.hub = hub_tokenizer
-        start = _special_id(hub_tokenizer, ("cls_token_id", "start_token_id"))
-        end = _special_id(hub_tokenizer, ("sep_token_id", "end_token_id"))
+        self.start_id = _special_id(hub_tokenizer,
+                                    ("cls_token_id", "start_token_id"))
+        self.end_id = _special_id(hub_tokenizer,
+                                  ("sep_token_id", "end_token_id"))
         self.pad_id = _special_id(hub_tokenizer, ("pad_token_id",)) or 0
-        self._packer_args = dict(start_value=start, end_value=end,
-                                 pad_value=self.pad_id)
+        self._packer_args = dict(start_value=self.start_id,
+                                 end_value=self.end_id, pad_value=self.pad_id)
+
+    def in_graph(self):
+        """The same tokenization as TF ops: the keras-hub layer itself."""
+        return self.hub
 
     def encode(self, texts, pairs=None, *, max_length):
         packer = keras_hub.layers.MultiSegmentPacker(

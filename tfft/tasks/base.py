@@ -11,6 +11,7 @@ A task is one file in `tfft/tasks/` subclassing `Task`, plus its entry in
   build_losses(K) / build_metrics(K)   for `compile`
   evaluate(outputs, split)   metrics dict from the model's outputs
   predictions(outputs, raw)  one record per example, for files and CLIs
+  serving_outputs(outputs)   TF ops: model outputs -> a SavedModel's outputs
 
 `state()` returns what the task learned from data (e.g. label names); it
 is saved with the model and given back to the constructor.
@@ -73,6 +74,11 @@ class Task(abc.ABC):
     @abc.abstractmethod
     def predictions(self, outputs, raw_dataset) -> list:
         """One JSON-serialisable record per example."""
+
+    @abc.abstractmethod
+    def serving_outputs(self, outputs) -> dict:
+        """Named tensors a SavedModel returns, from the model's outputs
+        (TF ops; runs inside the exported graph)."""
 
     # -- learned state ----------------------------------------------------
     def state(self) -> dict:

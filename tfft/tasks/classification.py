@@ -219,3 +219,15 @@ class TextClassification(Task):
                 for n, p in zip(self.label_names, row_probs)}
             records.append(record)
         return records
+
+    def serving_outputs(self, outputs):
+        import tensorflow as tf
+
+        logits = tf.cast(outputs, tf.float32)
+        label_id = tf.argmax(logits, axis=-1)
+        return {
+            "label_id": label_id,
+            "label": tf.gather(tf.constant(self.label_names), label_id),
+            "probabilities": tf.nn.softmax(logits),
+            "logits": logits,
+        }

@@ -1,0 +1,1 @@
+"""SavedModels that serve raw strings (tokenizer in the graph)."""

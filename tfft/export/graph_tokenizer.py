@@ -1,0 +1,222 @@
+"""Tokenization as TensorFlow ops, so a SavedModel can take raw strings.
+
+Each family's in-graph tokenizer reproduces the tokenizer it trained with:
+
+- `hf`: `BertWordPiece` re-implements a Hugging Face fast BERT tokenizer
+  (BertNormalizer -> BertPreTokenizer -> WordPiece, special tokens matched in
+  the raw text) with core TF and tensorflow-text ops, configured from the
+  checkpoint's `tokenizer.json`. Its ids equal the fast tokenizer's (tested
+  on every Rotten Tomatoes snippet and an edge-case list).
+- `keras_hub`: the keras-hub tokenizer layer itself, which is already made
+  of tensorflow-text ops.
+
+`Packer` then adds the special tokens, truncates the way the family's
+training tokenizer does and pads to the longest row of the batch.
+"""
+
+import json
+
+import tensorflow as tf
+import tensorflow_text as tf_text
+
+from tfft.errors import UserError
+
+# BertNormalizer.handle_chinese_chars: the CJK Unified Ideograph blocks.
+CJK = (r"[\x{4E00}-\x{9FFF}\x{3400}-\x{4DBF}\x{20000}-\x{2A6DF}"
+       r"\x{2A700}-\x{2B73F}\x{2B740}-\x{2B81F}\x{2B820}-\x{2CEAF}"
+       r"\x{F900}-\x{FAFF}\x{2F800}-\x{2FA1F}]")
+# BertNormalizer.clean_text drops NUL, U+FFFD and "other" characters
+# except \t \n \r (Cc is exactly U+0000-001F and U+007F-009F), then maps
+# whitespace to a space. RE2 has no class for unassigned code points (Cn),
+# which the Rust normalizer also drops.
+CONTROL = (r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\x{FFFD}\p{Cf}\p{Co}"
+           r"\p{Cs}]")
+WHITESPACE = r"[\t\n\r\p{Zs}\x{2028}\x{2029}]"
+# BertPreTokenizer: split on whitespace, isolate each punctuation mark
+# (ASCII punctuation, which includes symbols like $ + <, or Unicode P*).
+PUNCTUATION = r"[!-/:-@\[-`{-~\p{P}]"
+SPLIT_ON = rf"\s|{WHITESPACE}|{PUNCTUATION}"
+
+
+def _escape(token: str) -> str:
+    return "".join(f"\\{c}" if not c.isalnum() else c for c in token)
+
+
+class BertWordPiece(tf.Module):
+    """A Hugging Face fast BERT tokenizer as TF ops: strings -> ragged ids
+    (without [CLS]/[SEP]; `Packer` adds those)."""
+
+    def __init__(self, tokenizer_json: dict, name=None):
+        super().__init__(name=name)
+        normalizer = tokenizer_json.get("normalizer") or {}
+        model = tokenizer_json.get("model") or {}
+        pre = (tokenizer_json.get("pre_tokenizer") or {}).get("type")
+        if (normalizer.get("type") != "BertNormalizer"
+                or model.get("type") != "WordPiece"
+                or pre != "BertPreTokenizer"):
+            raise UserError(
+                "in-graph tokenization supports BERT WordPiece tokenizers "
+                f"(this one is {normalizer.get('type')} + {pre} + "
+                f"{model.get('type')}); export with --token_ids_only and "
+                "tokenize on the client"
+            )
+        self.clean_text = bool(normalizer.get("clean_text", True))
+        self.chinese_chars = bool(normalizer.get("handle_chinese_chars",
+                                                 True))
+        self.lowercase = bool(normalizer.get("lowercase", True))
+        strip = normalizer.get("strip_accents")
+        self.strip_accents = self.lowercase if strip is None else bool(strip)
+        self.unk_token = model["unk_token"]
+        self.max_chars = int(model.get("max_input_chars_per_word", 100))
+        vocab = sorted(model["vocab"].items(), key=lambda kv: kv[1])
+        if [i for _, i in vocab] != list(range(len(vocab))):
+            raise UserError("the tokenizer's vocabulary ids are not 0..N-1")
+        specials = [t["content"] for t in tokenizer_json.get(
+            "added_tokens", []) if t.get("special")]
+        # Longest first, so no special token matches inside another.
+        self.special_pattern = "|".join(
+            _escape(t) for t in sorted(specials, key=len, reverse=True))
+        self.wordpiece = tf_text.FastWordpieceTokenizer(
+            vocab=[t for t, _ in vocab],
+            suffix_indicator=model.get("continuing_subword_prefix", "##"),
+            # Words over `max_chars` characters become [UNK] below; bytes
+            # only need to cover the longest such word.
+            max_bytes_per_word=4 * self.max_chars,
+            token_out_type=tf.int32, unknown_token=self.unk_token,
+            no_pretokenization=True)
+
+    @classmethod
+    def from_hf(cls, hf_tokenizer):
+        """From a transformers fast tokenizer (its `tokenizer.json`)."""
+        backend = getattr(hf_tokenizer, "backend_tokenizer", None)
+        if backend is None:
+            raise UserError(
+                "in-graph tokenization needs a fast tokenizer "
+                "(tokenizer.json); save the checkpoint with one"
+            )
+        return cls(json.loads(backend.to_str()))
+
+    def normalize(self, text):
+        """BertNormalizer, in its order: clean, CJK, accents, lowercase."""
+        if self.clean_text:
+            text = tf.strings.regex_replace(text, CONTROL, "")
+            text = tf.strings.regex_replace(text, WHITESPACE, " ")
+        if self.chinese_chars:
+            text = tf.strings.regex_replace(text, CJK, r" \0 ")
+        if self.strip_accents:
+            text = tf_text.normalize_utf8(text, "NFD")
+            text = tf.strings.regex_replace(text, r"\p{Mn}", "")
+        if self.lowercase:
+            # ICU lowercases a word-final capital sigma to final sigma;
+            # the Rust normalizer maps each character on its own.
+            text = tf.strings.regex_replace(text, "\u03a3", "\u03c3")
+            text = tf.strings.lower(text, encoding="utf-8")
+        return text
+
+    def words(self, texts):
+        """[batch] strings -> ragged [batch, (words)] strings."""
+        # Invalid UTF-8 becomes U+FFFD, which cleaning then drops (what a
+        # Python client decoding with errors="replace" would send).
+        texts = tf.strings.unicode_transcode(
+            texts, "UTF-8", "UTF-8", errors="replace",
+            replacement_char=0xFFFD)
+        # regex_split stops at a NUL byte; cleaning would drop it anyway.
+        texts = tf.strings.regex_replace(texts, r"\x00", "")
+        if not self.special_pattern:
+            return tf_text.regex_split(self.normalize(texts), SPLIT_ON,
+                                       PUNCTUATION)
+        special = self.special_pattern
+        # Special tokens are matched in the raw text, before normalizing.
+        pieces = tf_text.regex_split(texts, special, special)
+        flat = pieces.flat_values
+        is_special = tf.strings.regex_full_match(flat, special)
+        flat = tf.where(is_special, flat, self.normalize(flat))
+        words = tf_text.regex_split(flat, f"{special}|{SPLIT_ON}",
+                                    f"{special}|{PUNCTUATION}")
+        return pieces.with_flat_values(words).merge_dims(1, 2)
+
+    def __call__(self, texts):
+        """[batch] strings -> ragged [batch, (tokens)] int32 ids."""
+        words = self.words(texts)
+        flat = words.flat_values
+        too_long = tf.strings.length(flat, unit="UTF8_CHAR") > self.max_chars
+        flat = tf.where(too_long, self.unk_token, flat)
+        ids = self.wordpiece.tokenize(flat)
+        return words.with_flat_values(ids).merge_dims(1, 2)
+
+
+def _longest_first_lengths(lengths, budget):
+    """transformers' (tokenizers') LongestFirst allocation, closed form:
+    the shorter segment keeps its length if the longer can take the rest;
+    otherwise the budget is halved, the longer getting the odd token."""
+    if len(lengths) == 1:
+        return [tf.minimum(lengths[0], budget)]
+    n1, n2 = lengths
+    short, long = tf.minimum(n1, n2), tf.maximum(n1, n2)
+    keep_long = tf.maximum(short, budget - short)
+    fits = short + keep_long <= budget
+    short = tf.where(fits, short, budget // 2)
+    long = tf.where(fits, keep_long, budget // 2 + budget % 2)
+    first_longer = n1 > n2
+    return [tf.minimum(n1, tf.where(first_longer, long, short)),
+            tf.minimum(n2, tf.where(first_longer, short, long))]
+
+
+class Packer(tf.Module):
+    """Ragged segments -> padded `input_ids`, `attention_mask`,
+    `token_type_ids` ([CLS] a [SEP] (b [SEP])), truncated to `max_length`.
+
+    `truncation` is "longest_first" (transformers) or "round_robin"
+    (keras-hub's `MultiSegmentPacker`, via tensorflow-text's trimmer).
+    """
+
+    def __init__(self, max_length, start_id, end_id, pad_id, truncation,
+                 num_segments, name=None):
+        super().__init__(name=name)
+        if truncation not in ("longest_first", "round_robin"):
+            raise ValueError(f"unknown truncation {truncation!r}")
+        self.budget = max_length - 1 - num_segments
+        if self.budget < 1:
+            raise UserError(f"max_length {max_length} leaves no room for "
+                            "text; raise --config.data.max_length")
+        self.truncation = truncation
+        self.start_id, self.end_id, self.pad_id = start_id, end_id, pad_id
+
+    def trim(self, segments):
+        if self.truncation == "round_robin":
+            return tf_text.RoundRobinTrimmer(self.budget).trim(segments)
+        lengths = [tf.cast(s.row_lengths(), tf.int32) for s in segments]
+        limits = _longest_first_lengths(lengths, self.budget)
+        return [tf.ragged.boolean_mask(
+                    s, tf.ragged.range(n) < limit[:, None])
+                for s, n, limit in zip(segments, lengths, limits)]
+
+    def __call__(self, segments):
+        segments = [tf.cast(s, tf.int32) for s in segments]
+        ids, types = tf_text.combine_segments(self.trim(segments),
+                                              self.start_id, self.end_id)
+        return {
+            "input_ids": tf.cast(ids, tf.int32).to_tensor(self.pad_id),
+            "attention_mask": tf.ones_like(ids, tf.int32).to_tensor(0),
+            "token_type_ids": tf.cast(types, tf.int32).to_tensor(0),
+        }
+
+
+class GraphTokenizer(tf.Module):
+    """Texts (one or two [batch] string tensors) -> padded model inputs."""
+
+    def __init__(self, segment_tokenizer, packer, name=None):
+        super().__init__(name=name)
+        self.segment_tokenizer = segment_tokenizer
+        self.packer = packer
+
+    def __call__(self, *texts):
+        return self.packer([self.segment_tokenizer(t) for t in texts])
+
+
+def for_tokenizer(tokenizer, max_length: int, num_segments: int):
+    """The in-graph twin of a family tokenizer (`hf.Tokenizer` or
+    `keras_hub.Tokenizer`)."""
+    packer = Packer(max_length, tokenizer.start_id, tokenizer.end_id,
+                    tokenizer.pad_id, tokenizer.truncation, num_segments)
+    return GraphTokenizer(tokenizer.in_graph(), packer)

@@ -1,0 +1,123 @@
+"""A task model + its in-graph tokenizer as a SavedModel for TF Serving.
+
+Signatures (`saved_model_cli show --all --dir DIR/<version>` lists them):
+
+  serving_default  text [, text_pair]: string[batch]  -> the task's outputs
+  token_ids        input_ids, attention_mask, token_type_ids: int32
+                   [batch, length]                     -> the same outputs
+
+For classification the outputs are `label_id`, `label`, `probabilities`
+and `logits`. Loading needs only `tensorflow` and `tensorflow_text`.
+`assets.extra/tfft_export.json` (ignored by TF Serving) records the task,
+labels, text columns and config for `tfft-predict`.
+"""
+
+import json
+import os
+
+import tensorflow as tf
+
+import tfft
+from tfft import config as config_lib
+from tfft.export import graph_tokenizer
+from tfft.export import serving_ops
+from tfft.export import versions
+
+SERVING_DEFAULT = "serving_default"
+TOKEN_IDS = "token_ids"
+TEXT_INPUTS = ("text", "text_pair")
+MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+METADATA = os.path.join("assets.extra", "tfft_export.json")
+
+
+class ServingModule(tf.Module):
+    """What the SavedModel tracks: the model's variables and the
+    tokenizer's resources (vocabulary, wordpiece model)."""
+
+    def __init__(self, model, tokenizer, task, max_length, num_texts):
+        super().__init__(name="tfft_serving")
+        self.model = model
+        self.tokenizer = graph_tokenizer.for_tokenizer(
+            tokenizer, max_length, num_texts)
+        self._task = task
+        token_specs = [tf.TensorSpec([None, None], tf.int32, name=n)
+                       for n in MODEL_INPUTS]
+        self.from_token_ids = tf.function(
+            self._from_token_ids, input_signature=token_specs)
+        text_specs = [tf.TensorSpec([None], tf.string, name=n)
+                      for n in TEXT_INPUTS[:num_texts]]
+        body = self._from_text if num_texts == 1 else self._from_text_pair
+        self.from_text = tf.function(body, input_signature=text_specs)
+
+    def _outputs(self, features):
+        return self._task.serving_outputs(self.model(features,
+                                                     training=False))
+
+    def _from_token_ids(self, input_ids, attention_mask, token_type_ids):
+        return self._outputs({"input_ids": input_ids,
+                              "attention_mask": attention_mask,
+                              "token_type_ids": token_type_ids})
+
+    def _from_text(self, text):
+        return self._outputs(self.tokenizer(text))
+
+    def _from_text_pair(self, text, text_pair):
+        return self._outputs(self.tokenizer(text, text_pair))
+
+    def signatures(self):
+        return {SERVING_DEFAULT: self.from_text.get_concrete_function(),
+                TOKEN_IDS: self.from_token_ids.get_concrete_function()}
+
+
+def metadata(config, task, family: str, **extra) -> dict:
+    columns = config_lib.split_list(config.data.text_columns)
+    return dict({
+        "tfft_version": tfft.__version__,
+        "task": task.name,
+        "task_state": task.state(),
+        "family": family,
+        # signature input -> the data column it was trained on
+        "text_inputs": dict(zip(TEXT_INPUTS, columns)),
+        "max_length": config.data.max_length,
+        "signatures": [SERVING_DEFAULT, TOKEN_IDS],
+        "config": json.loads(config_lib.to_json(config)),
+    }, **extra)
+
+
+def write(model, tokenizer, task, config, directory: str,
+          extra_metadata=None) -> None:
+    """The SavedModel (+ metadata) into `directory`, which must not exist."""
+    num_texts = len(config_lib.split_list(config.data.text_columns))
+    module = ServingModule(model, tokenizer, task, config.data.max_length,
+                           num_texts)
+    tf.saved_model.save(module, directory, signatures=module.signatures())
+    os.makedirs(os.path.join(directory, "assets.extra"), exist_ok=True)
+    with open(os.path.join(directory, METADATA), "w") as f:
+        json.dump(metadata(config, task, config.model.family,
+                           **(extra_metadata or {})), f, indent=2)
+
+
+def export(model, tokenizer, task, config, export_dir: str, *, keep=0,
+           allow_ops=(), extra_metadata=None):
+    """Writes the next version `export_dir/<n>/` atomically and checks its
+    ops against TF Serving's. Returns (version path, ops report); raises
+    UserError (leaving older versions untouched) on an unsupported op not
+    in `allow_ops`."""
+    reports = []
+
+    def write_and_check(tmp):
+        write(model, tokenizer, task, config, tmp, extra_metadata)
+        report = serving_ops.check(tmp)
+        serving_ops.require_servable(report, allow_ops)
+        reports.append(report)
+
+    path = versions.write(export_dir, write_and_check, keep=keep)
+    return path, reports[0]
+
+
+def read_metadata(saved_model_dir: str) -> dict:
+    path = os.path.join(saved_model_dir, METADATA)
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
