@@ -19,6 +19,7 @@ POOLINGS = ("cls", "mean", "pooler")
 STRATEGIES = (
     "auto", "default", "one_device", "mirrored", "multi_worker", "tpu")
 WEIGHT_INITS = ("pretrained", "random")
+EXPORT_MODES = ("min", "max")
 
 
 def default_config() -> ml_collections.ConfigDict:
@@ -72,6 +73,17 @@ def default_config() -> ml_collections.ConfigDict:
     c.train.strategy = "auto"
     c.train.tpu = ""  # TPU name or grpc:// address, for strategy tpu/auto
     c.train.verbose = 1  # Keras fit verbosity: 0 silent, 1 bar, 2 line
+
+    # During training, export the best model so far as a TF Serving
+    # SavedModel version (raw-string input) into `dir`/<n>/; "" = off.
+    # After training, `tfft-export` does the same for a finished run.
+    c.export = ml_collections.ConfigDict()
+    c.export.dir = ""
+    c.export.monitor = "val_loss"  # a key of fit's epoch logs
+    c.export.mode = "min"  # "min" or "max": which way is better
+    c.export.keep = 3  # newest versions kept; 0 keeps all
+    # Comma-separated ops allowed although TF Serving lacks them.
+    c.export.allow_ops = ""
     return c
 
 
@@ -104,6 +116,7 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     _choice("model.pooling", m.pooling, POOLINGS)
     _choice("model.init", m.init, WEIGHT_INITS)
     _choice("train.strategy", t.strategy, STRATEGIES)
+    _choice("export.mode", config.export.mode, EXPORT_MODES)
     if m.head == "native" and m.family != "hf":
         raise UserError(
             "config model.head='native' exists only for model.family='hf'; "
@@ -132,7 +145,7 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
         _positive(name, _get(config, name))
     for name in ("data.validation_size", "data.test_size",
                  "data.max_train_examples", "train.weight_decay",
-                 "train.warmup_ratio", "model.dropout"):
+                 "train.warmup_ratio", "model.dropout", "export.keep"):
         _positive(name, _get(config, name), allow_zero=True)
     if d.max_length < 8:
         raise UserError(

@@ -1,6 +1,7 @@
 """Running a model over data, and loading a finished run to do so."""
 
 import dataclasses
+import json
 
 import numpy as np
 
@@ -42,3 +43,59 @@ def load_run(workdir: str) -> FinishedRun:
     task = get_task(config.task, config, state=manifest["task_state"])
     bundle = builder.load(model_dir, config.model, task)
     return FinishedRun(config, task, bundle, folder)
+
+
+@dataclasses.dataclass
+class ExportedModel:
+    """A SavedModel written by tfft, served through its raw-text
+    signature exactly as TF Serving would run it."""
+
+    path: str
+    config: object
+    task: object
+    signature: object
+    text_inputs: dict  # signature input -> data column
+
+    def outputs(self, raw_dataset, batch_size: int = 64):
+        """The signature's logits for every row of `raw_dataset`."""
+        import tensorflow as tf
+
+        from tfft.export.saved_model import MODEL_OUTPUT
+
+        rows = len(raw_dataset)
+        chunks = []
+        for start in range(0, rows, batch_size):
+            batch = raw_dataset[start:start + batch_size]
+            texts = {name: tf.constant([t if t is not None else ""
+                                        for t in batch[column]])
+                     for name, column in self.text_inputs.items()}
+            chunks.append(self.signature(**texts)[MODEL_OUTPUT].numpy())
+        if not chunks:
+            return np.zeros((0, 0), np.float32)
+        return np.concatenate(chunks)
+
+
+def load_export(path: str) -> ExportedModel:
+    """A tfft SavedModel, or the latest version in an export directory."""
+    import tensorflow as tf
+    import tensorflow_text  # noqa: F401  (registers the tokenizer ops)
+
+    from tfft.errors import UserError
+    from tfft.export import saved_model
+    from tfft.export import versions
+
+    directory = versions.resolve(path)
+    if directory is None:
+        raise UserError(f"{path} holds no SavedModel (saved_model.pb or "
+                        "numbered versions); pass a tfft-export directory")
+    meta = saved_model.read_metadata(directory)
+    if not meta:
+        raise UserError(
+            f"{directory} has no {saved_model.METADATA}: not exported by "
+            "tfft; serve it with TF Serving or tools/rest_predict.py")
+    config = config_lib.from_json(json.dumps(meta["config"]))
+    task = get_task(meta["task"], config, state=meta["task_state"])
+    loaded = tf.saved_model.load(directory)
+    return ExportedModel(directory, config, task,
+                         loaded.signatures[saved_model.SERVING_DEFAULT],
+                         meta["text_inputs"])

@@ -9,7 +9,7 @@ writes flavour-neutral code against it (layers, optimizers, losses and
 callbacks have the same names in both). Known differences live here:
 
 - tf_keras `fit` rejects Keras-3 callbacks; Keras-3 `fit` accepts tf_keras
-  callbacks. tfft callbacks therefore come in the flavour of the model.
+  callbacks. tfft's callbacks therefore subclass tf_keras' `Callback`.
 - keras-hub under MirroredStrategy crashes on a bool `padding_mask` (AddN on
   bool); tfft feeds int masks to both families.
 """

@@ -1,8 +1,12 @@
-"""tfft-predict --workdir=RUN --input=FILE [--output=preds.jsonl]
+"""tfft-predict --model=RUN_OR_EXPORT --input=FILE [--output=preds.jsonl]
 
 Labels + probabilities for every text in FILE: a .txt file (one text per
-line) or a CSV / JSON / JSONL / Parquet file with the run's text columns.
-Writes JSON lines to --output, or to stdout.
+line) or a CSV / JSON / JSONL / Parquet file with the model's text columns.
+--model is a finished run folder (the Keras model + tokenizer in Python) or
+a SavedModel written by tfft (a version folder, or an export directory,
+whose latest version is used; tokenization runs in the graph, as in TF
+Serving). --workdir=RUN is the older spelling for a run folder. Writes
+JSON lines to --output, or to stdout.
 """
 
 from absl import flags
@@ -10,7 +14,11 @@ from absl import flags
 from tfft import run_folder
 from tfft.cli import common
 
-_WORKDIR = flags.DEFINE_string("workdir", None, "A finished run folder.")
+_MODEL = flags.DEFINE_string(
+    "model", None, "A finished run folder, a tfft SavedModel, or an export "
+    "directory (its latest version).")
+_WORKDIR = flags.DEFINE_string("workdir", None, "A finished run folder "
+                               "(same as --model=RUN).")
 _INPUT = flags.DEFINE_string("input", None, "Texts to label.")
 _OUTPUT = flags.DEFINE_string("output", None, "JSON lines out (default "
                               "stdout).")
@@ -49,10 +57,23 @@ def read_texts(path: str, text_columns: list):
     return dataset
 
 
-def predict(workdir: str, path: str) -> list:
+def is_export(path: str) -> bool:
+    from tfft.export import versions
+
+    return versions.resolve(path) is not None
+
+
+def predict(model_path: str, path: str) -> list:
+    """Prediction records for the texts in `path`."""
+    if is_export(model_path):
+        from tfft.inference import load_export
+
+        exported = load_export(model_path)
+        raw = read_texts(path, list(exported.text_inputs.values()))
+        return exported.task.predictions(exported.outputs(raw), raw)
     from tfft.inference import load_run
 
-    run = load_run(workdir)
+    run = load_run(model_path)
     raw = read_texts(path, run.task.text_columns)
     tokenized = run.task.tokenize(raw, run.bundle.tokenizer)
     return run.task.predictions(run.outputs(tokenized), raw)
@@ -60,17 +81,25 @@ def predict(workdir: str, path: str) -> list:
 
 def main(argv):
     del argv
-    common.require_flags(workdir=_WORKDIR.value, input=_INPUT.value)
     import json
 
     from tfft.data import sources
+    from tfft.errors import UserError
 
+    if _MODEL.value and _WORKDIR.value:
+        raise UserError("pass --model or --workdir, not both")
+    model = _MODEL.value or _WORKDIR.value
+    common.require_flags(model=model, input=_INPUT.value)
     # Cheap checks before TensorFlow loads, so bad input fails at once.
-    run_folder.RunFolder(_WORKDIR.value).require_complete()
+    if not (is_export(model) or run_folder.RunFolder(model).is_complete()):
+        raise UserError(
+            f"{model} is neither a finished tfft run (no "
+            f"{run_folder.COMPLETED} marker) nor a SavedModel export; pass "
+            "--model=RUN_FOLDER or --model=EXPORT_DIR")
     sources.expand(_INPUT.value)
 
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n"
-                    for r in predict(_WORKDIR.value, _INPUT.value))
+                    for r in predict(model, _INPUT.value))
     if _OUTPUT.value:
         run_folder.write_text(_OUTPUT.value, lines)
     else:

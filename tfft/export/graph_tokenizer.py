@@ -57,8 +57,8 @@ class BertWordPiece(tf.Module):
             raise UserError(
                 "in-graph tokenization supports BERT WordPiece tokenizers "
                 f"(this one is {normalizer.get('type')} + {pre} + "
-                f"{model.get('type')}); export with --token_ids_only and "
-                "tokenize on the client"
+                f"{model.get('type')}); raw-string export of other "
+                "tokenizers is not implemented yet"
             )
         self.clean_text = bool(normalizer.get("clean_text", True))
         self.chinese_chars = bool(normalizer.get("handle_chinese_chars",

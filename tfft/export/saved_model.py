@@ -28,6 +28,8 @@ TOKEN_IDS = "token_ids"
 TEXT_INPUTS = ("text", "text_pair")
 MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 METADATA = os.path.join("assets.extra", "tfft_export.json")
+# Every task's serving outputs hold the model's outputs under this name.
+MODEL_OUTPUT = "logits"
 
 
 class ServingModule(tf.Module):

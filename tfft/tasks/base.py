@@ -78,7 +78,9 @@ class Task(abc.ABC):
     @abc.abstractmethod
     def serving_outputs(self, outputs) -> dict:
         """Named tensors a SavedModel returns, from the model's outputs
-        (TF ops; runs inside the exported graph)."""
+        (TF ops; runs inside the exported graph). They include `logits`:
+        the model's outputs as they are, which `evaluate`/`predictions`
+        take."""
 
     # -- learned state ----------------------------------------------------
     def state(self) -> dict:

@@ -13,6 +13,7 @@ from absl import logging
 from tfft import config as config_lib
 from tfft import keras_compat
 from tfft import run_folder
+from tfft.callbacks.saved_model_exporter import SavedModelExporter
 from tfft.callbacks.step_history import StepHistory
 from tfft.data import pipeline
 from tfft.data import sources
@@ -74,11 +75,18 @@ def train(config, workdir: str, callbacks=()) -> dict:
         "per epoch, %d epoch(s))", config.model.path, config.model.family,
         replicas, global_batch, steps_per_epoch, config.train.epochs)
     steps = StepHistory(keys=("loss", task.main_metric))
+    callbacks = [steps, *callbacks]
+    if config.export.dir:
+        e = config.export
+        callbacks.append(SavedModelExporter(
+            e.dir, tokenizer=bundle.tokenizer, task=task, config=config,
+            monitor=e.monitor, mode=e.mode, keep=e.keep,
+            allow_ops=config_lib.split_list(e.allow_ops)))
     fit_started = time.time()
     history = model.fit(train_data, validation_data=validation_data,
                         epochs=config.train.epochs,
                         verbose=config.train.verbose,
-                        callbacks=[steps, *callbacks],
+                        callbacks=callbacks,
                         shuffle=False,  # the tf.data pipeline shuffles
                         ).history
     fit_seconds = time.time() - fit_started

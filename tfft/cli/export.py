@@ -1,0 +1,58 @@
+"""tfft-export --workdir=RUN --export_dir=DIR [--keep=K] [--allow_ops=A,B]
+
+Writes a finished run's model as the next version `DIR/<n>/`: a SavedModel
+that TF Serving serves from raw strings (tokenizer in the graph), plus a
+`token_ids` signature. The version appears only when complete and its ops
+pass the TF Serving check; older versions are untouched unless --keep
+prunes them.
+"""
+
+from absl import flags
+
+from tfft import run_folder
+from tfft.cli import common
+
+_WORKDIR = flags.DEFINE_string("workdir", None, "A finished run folder.")
+_EXPORT_DIR = flags.DEFINE_string(
+    "export_dir", None, "Where versions go (the folder TF Serving watches).")
+_KEEP = flags.DEFINE_integer("keep", 0, "Keep the newest K versions after "
+                             "this one (0 keeps all).", lower_bound=0)
+_ALLOW_OPS = flags.DEFINE_list(
+    "allow_ops", [], "Ops to allow although TF Serving lacks them.")
+
+
+def export(workdir, export_dir, keep=0, allow_ops=()):
+    from tfft.export import saved_model
+    from tfft.inference import load_run
+
+    run = load_run(workdir)
+    return saved_model.export(
+        run.bundle.model, run.bundle.tokenizer, run.task, run.config,
+        export_dir, keep=keep, allow_ops=allow_ops,
+        extra_metadata={"run": run.folder.workdir})
+
+
+def main(argv):
+    del argv
+    common.require_flags(workdir=_WORKDIR.value, export_dir=_EXPORT_DIR.value)
+    import os
+
+    from tfft.errors import UserError
+
+    # Cheap checks before TensorFlow loads, so bad input fails at once.
+    run_folder.RunFolder(_WORKDIR.value).require_complete()
+    if os.path.isfile(_EXPORT_DIR.value):
+        raise UserError(f"--export_dir {_EXPORT_DIR.value} is a file; pass "
+                        "a directory")
+    path, report = export(_WORKDIR.value, _EXPORT_DIR.value, _KEEP.value,
+                          _ALLOW_OPS.value)
+    print(f"exported {path}")
+    print(f"ops: {report.summary()}")
+
+
+def run():
+    common.run_app(main)
+
+
+if __name__ == "__main__":
+    run()
