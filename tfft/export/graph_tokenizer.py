@@ -7,8 +7,9 @@ Each family's in-graph tokenizer reproduces the tokenizer it trained with:
   the raw text) with core TF and tensorflow-text ops, configured from the
   checkpoint's `tokenizer.json`. Its ids equal the fast tokenizer's (tested
   on every Rotten Tomatoes snippet and an edge-case list).
-- `keras_hub`: the keras-hub tokenizer layer itself, which is already made
-  of tensorflow-text ops.
+- `keras_hub`: the keras-hub tokenizer layer itself, which runs
+  tensorflow-text ops when traced (training calls it eagerly, which runs
+  pure Python); `KerasHubWordPiece` makes the two paths agree.
 
 `Packer` then adds the special tokens, truncates the way the family's
 training tokenizer does and pads to the longest row of the batch.
@@ -40,6 +41,14 @@ SPLIT_ON = rf"\s|{WHITESPACE}|{PUNCTUATION}"
 
 def _escape(token: str) -> str:
     return "".join(f"\\{c}" if not c.isalnum() else c for c in token)
+
+
+def _valid_utf8(texts):
+    """Invalid UTF-8 becomes U+FFFD (what a Python client decoding with
+    errors="replace" would send)."""
+    return tf.strings.unicode_transcode(texts, "UTF-8", "UTF-8",
+                                        errors="replace",
+                                        replacement_char=0xFFFD)
 
 
 class BertWordPiece(tf.Module):
@@ -115,11 +124,8 @@ class BertWordPiece(tf.Module):
 
     def words(self, texts):
         """[batch] strings -> ragged [batch, (words)] strings."""
-        # Invalid UTF-8 becomes U+FFFD, which cleaning then drops (what a
-        # Python client decoding with errors="replace" would send).
-        texts = tf.strings.unicode_transcode(
-            texts, "UTF-8", "UTF-8", errors="replace",
-            replacement_char=0xFFFD)
+        # Invalid UTF-8 becomes U+FFFD, which cleaning then drops.
+        texts = _valid_utf8(texts)
         # regex_split stops at a NUL byte; cleaning would drop it anyway.
         texts = tf.strings.regex_replace(texts, r"\x00", "")
         if not self.special_pattern:
@@ -143,6 +149,25 @@ class BertWordPiece(tf.Module):
         flat = tf.where(too_long, self.unk_token, flat)
         ids = self.wordpiece.tokenize(flat)
         return words.with_flat_values(ids).merge_dims(1, 2)
+
+
+class KerasHubWordPiece(tf.Module):
+    """A keras-hub tokenizer layer, made safe for raw serving input.
+
+    keras-hub runs pure Python when called eagerly (as in training) and
+    tensorflow-text ops when traced (as in a SavedModel). The two differ on
+    NUL, which the Python path treats as whitespace and tensorflow-text's
+    regex_split treats as the end of the string; a space before the layer
+    makes them agree.
+    """
+
+    def __init__(self, layer, name=None):
+        super().__init__(name=name)
+        self.layer = layer
+
+    def __call__(self, texts):
+        texts = tf.strings.regex_replace(_valid_utf8(texts), r"\x00", " ")
+        return self.layer(texts)
 
 
 def _longest_first_lengths(lengths, budget):

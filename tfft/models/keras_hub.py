@@ -36,7 +36,9 @@ class Tokenizer:
 
     def in_graph(self):
         """The same tokenization as TF ops: the keras-hub layer itself."""
-        return self.hub
+        from tfft.export.graph_tokenizer import KerasHubWordPiece
+
+        return KerasHubWordPiece(self.hub)
 
     def encode(self, texts, pairs=None, *, max_length):
         packer = keras_hub.layers.MultiSegmentPacker(

@@ -1,0 +1,137 @@
+"""The in-graph tokenizers produce the training tokenizer's ids exactly."""
+
+import random
+
+import pytest
+import tensorflow as tf
+import transformers
+
+from tests.conftest import asset_or_skip
+from tfft import assets
+from tfft.errors import UserError
+from tfft.export import graph_tokenizer
+from tfft.models import hf
+from tfft.models import keras_hub
+
+EDGE_CASES = [
+    "", " ", "   \t\n ", "Héllo Wörld", "naïve café ÉCOLE", "ça va",
+    "日本語のテキスト", "中文测试 mixed中文", "한국어 텍스트",
+    "emoji 😀🎉 test",
+    "👍🏽", "ΟΔΟΣ Σ ΣΑΣ", "İstanbul", "straße", "ﬁne ①", "Ｆｕｌｌ ｗｉｄｔｈ",
+    "a\u00a0b\u3000c\u2028d\u2029e", "x\u200bY\u200dz", "\x00nul\x01ctl\x7f",
+    "\ufffdreplacement", "hello [SEP] world [CLS][MASK]", "abc[SEP]def",
+    "[sep] [Sep]", "don't stop-believing... $100 + 5% <b>", "a" * 150,
+    "b" * 99, "supercalifragilisticexpialidocious", "€ £ ¥ © ™",
+    "‘quotes’ “double” «guillemets»", "¿Qué? ¡Sí!", "Ωmega ṁ ǅ ǈ",
+    "word " * 300,
+]
+
+
+def graph_ids(segmenter, texts):
+    return segmenter(tf.constant(texts)).to_list()
+
+
+def test_hf_parity_with_the_fast_tokenizer_on_edge_cases(tiny_bert):
+    fast = transformers.AutoTokenizer.from_pretrained(tiny_bert)
+    ours = graph_tokenizer.BertWordPiece.from_hf(fast)
+    expected = fast(EDGE_CASES, add_special_tokens=False)["input_ids"]
+    assert graph_ids(ours, EDGE_CASES) == expected
+
+
+def test_hf_parity_on_minilm_for_every_rt_snippet_and_edge_case(minilm_dir):
+    """Issue 3, figure 1: the MiniLM vocabulary, all 12,752 RT snippets."""
+    asset_or_skip(assets.corpus_path, "rotten_tomatoes")
+    from tfft.data import bundled
+
+    texts = list(bundled.rotten_tomatoes()["text"]) + EDGE_CASES
+    fast = transformers.AutoTokenizer.from_pretrained(minilm_dir)
+    ours = graph_tokenizer.BertWordPiece.from_hf(fast)
+    expected = fast(texts, add_special_tokens=False)["input_ids"]
+    got = graph_ids(ours, texts)
+    mismatches = [t for t, a, b in zip(texts, got, expected) if a != b]
+    assert len(texts) > 12_000
+    assert mismatches == []
+
+
+def test_invalid_utf8_is_replaced_then_dropped(tiny_bert):
+    fast = transformers.AutoTokenizer.from_pretrained(tiny_bert)
+    ours = graph_tokenizer.BertWordPiece.from_hf(fast)
+    got = ours(tf.constant([b"good \xff\xfe film"])).to_list()
+    assert got == fast(["good  film"], add_special_tokens=False)["input_ids"]
+
+
+def _hf_packed(fast, texts, pairs, max_length):
+    return fast(texts, pairs, truncation=True, max_length=max_length)
+
+
+def _random_texts(n, rng, words):
+    return [" ".join(rng.choice(words) for _ in range(rng.randint(0, 30)))
+            for _ in range(n)]
+
+
+@pytest.mark.parametrize("max_length", [8, 9, 16, 33])
+def test_hf_truncation_and_pairs_match_transformers(tiny_bert, max_length):
+    fast = transformers.AutoTokenizer.from_pretrained(tiny_bert)
+    rng = random.Random(max_length)
+    words = ["good", "film", "bad", "plot", "zzz", "the"]
+    texts = _random_texts(60, rng, words)
+    pairs = _random_texts(60, rng, words)
+    tok = hf.Tokenizer(fast)
+    for num, args in ((1, (texts, None)), (2, (texts, pairs))):
+        packer = graph_tokenizer.for_tokenizer(tok, max_length, num)
+        tensors = [tf.constant(a) for a in args if a is not None]
+        out = packer(*tensors)
+        expected = _hf_packed(fast, *args, max_length)
+        mask = out["attention_mask"].numpy()
+        for i in range(len(texts)):
+            n = int(mask[i].sum())
+            assert out["input_ids"].numpy()[i, :n].tolist() == \
+                expected["input_ids"][i]
+            assert out["token_type_ids"].numpy()[i, :n].tolist() == \
+                expected["token_type_ids"][i]
+            assert (out["input_ids"].numpy()[i, n:] == fast.pad_token_id
+                    ).all()
+
+
+def test_keras_hub_graph_tokenizer_matches_training_encode(tiny_bert):
+    tok = keras_hub.load_tokenizer(tiny_bert)
+    rng = random.Random(0)
+    texts = EDGE_CASES + _random_texts(20, rng, ["good", "bad", "film"])
+    pairs = list(reversed(texts))
+    for pair_texts in (None, pairs):
+        expected = tok.encode(texts, pair_texts, max_length=12)
+        # Traced, as in a SavedModel (keras-hub layers run a pure-Python
+        # path when called eagerly).
+        packer = tf.function(graph_tokenizer.for_tokenizer(
+            tok, 12, 1 if pair_texts is None else 2))
+        args = [tf.constant(texts)] + (
+            [tf.constant(pair_texts)] if pair_texts else [])
+        out = packer(*args)
+        lengths = out["attention_mask"].numpy().sum(1)
+        got = [r[:n] for r, n in zip(out["input_ids"].numpy().tolist(),
+                                     lengths)]
+        assert got == expected["input_ids"]
+
+
+def test_keras_hub_parity_on_minilm_for_every_rt_snippet(minilm_dir):
+    """Training tokenizes eagerly (keras-hub's Python path); the SavedModel
+    runs the traced tensorflow-text path. Same ids on all of RT."""
+    asset_or_skip(assets.corpus_path, "rotten_tomatoes")
+    from tfft.data import bundled
+
+    texts = list(bundled.rotten_tomatoes()["text"]) + EDGE_CASES
+    tok = keras_hub.load_tokenizer(minilm_dir)
+    expected = tok.encode(texts, max_length=128)["input_ids"]
+    out = tf.function(graph_tokenizer.for_tokenizer(tok, 128, 1))(
+        tf.constant(texts))
+    lengths = out["attention_mask"].numpy().sum(1)
+    got = [r[:n] for r, n in zip(out["input_ids"].numpy().tolist(), lengths)]
+    mismatches = [t for t, a, b in zip(texts, got, expected) if a != b]
+    assert mismatches == []
+
+
+def test_non_bert_tokenizers_are_refused_with_a_clear_error():
+    with pytest.raises(UserError, match="BERT WordPiece"):
+        graph_tokenizer.BertWordPiece({
+            "normalizer": {"type": "NFKC"}, "pre_tokenizer": {
+                "type": "ByteLevel"}, "model": {"type": "BPE"}})
