@@ -133,3 +133,56 @@ def test_bad_files_and_folders(tiny_bert, files, tmp_path):
     assert proc.returncode == 2 and "fails to load: boom" in error_line(proc)
     proc = tfft("evaluate", f"--workdir={tmp_path}")
     assert proc.returncode == 2 and "not a completed" in error_line(proc)
+
+
+def test_export_then_predict_from_the_saved_model(finished_run, tmp_path):
+    workdir, _ = finished_run
+    export_dir = tmp_path / "exports"
+    for expected_version in ("1", "2"):
+        proc = tfft("export", f"--workdir={workdir}",
+                    f"--export_dir={export_dir}", "--keep=1")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert f"exported {export_dir / expected_version}" in proc.stdout
+        assert "from tensorflow-text" in proc.stdout
+    assert sorted(os.listdir(export_dir)) == ["2"]
+
+    texts = tmp_path / "texts.txt"
+    texts.write_text("good great movie\n\nawful dull plot 😀\n")
+    records = {}
+    for model in (workdir, str(export_dir), str(export_dir / "2")):
+        proc = tfft("predict", f"--model={model}", f"--input={texts}")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        records[model] = [json.loads(line)
+                          for line in proc.stdout.splitlines()]
+    run_records, *exported = records.values()
+    assert [r["predicted"] for r in run_records][::2] == ["pos", "neg"]
+    for other in exported:
+        assert [r["predicted"] for r in other] == \
+            [r["predicted"] for r in run_records]
+        for a, b in zip(other, run_records):
+            for label, p in a["probabilities"].items():
+                assert p == pytest.approx(b["probabilities"][label],
+                                          abs=1e-5)
+
+
+def test_export_and_predict_bad_input_is_one_line(finished_run, tmp_path):
+    workdir, _ = finished_run
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    unfinished = tmp_path / "unfinished"
+    unfinished.mkdir()
+    cases = [
+        (("export", f"--workdir={workdir}", f"--export_dir={a_file}"),
+         "is a file"),
+        (("export", f"--workdir={unfinished}", f"--export_dir={tmp_path}"),
+         "not a completed tfft run"),
+        (("export", f"--workdir={workdir}"), "--export_dir is required"),
+        (("predict", f"--model={unfinished}", f"--input={a_file}"),
+         "is neither a finished tfft run"),
+        (("predict", f"--model={workdir}", f"--workdir={workdir}",
+          f"--input={a_file}"), "not both"),
+    ]
+    for args, expected in cases:
+        proc = tfft(*args)
+        assert proc.returncode == 2, (args, proc.stderr[-2000:])
+        assert expected in error_line(proc)

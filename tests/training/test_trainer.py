@@ -96,3 +96,25 @@ def test_mirrored_strategy_on_two_logical_cpus(tiny_config, tmp_path,
     tiny_config.train.batch_size = 8  # x 2 replicas = global batch 16
     results = trainer.train(tiny_config, str(tmp_path / "run"))
     assert results["test"]["accuracy"] >= 0.9
+
+
+def test_config_export_writes_the_best_model_during_training(tiny_config,
+                                                             tmp_path):
+    from tfft.export import saved_model
+    from tfft.export import versions
+
+    export_dir = str(tmp_path / "exports")
+    tiny_config.train.epochs = 4
+    tiny_config.export.dir = export_dir
+    tiny_config.export.monitor = "val_accuracy"
+    tiny_config.export.mode = "max"
+    tiny_config.export.keep = 1
+    workdir = str(tmp_path / "run")
+    trainer.train(tiny_config, workdir)
+    with open(os.path.join(workdir, run_folder.HISTORY)) as f:
+        val_accuracy = [float(r["val_accuracy"]) for r in csv.DictReader(f)]
+    found = versions.versions(export_dir)
+    assert len(found) == 1
+    meta = saved_model.read_metadata(versions.resolve(export_dir))
+    assert meta["value"] == pytest.approx(max(val_accuracy))
+    assert meta["epoch"] == val_accuracy.index(max(val_accuracy)) + 1
