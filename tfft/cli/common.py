@@ -47,7 +47,7 @@ def _config_file(argv):
     return None
 
 
-def _load_config_file(path):
+def load_config_file(path):
     spec = importlib.util.spec_from_file_location("tfft_user_config", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -87,7 +87,7 @@ def parse_flags(argv):
         message = None
         if path is not None:
             try:
-                message = _unknown_override(_load_config_file(path), argv)
+                message = _unknown_override(load_config_file(path), argv)
             except Exception as load_error:
                 message = (f"config file {path} fails to load: "
                            f"{first_line(load_error)}")
