@@ -223,3 +223,20 @@ def test_unsupported_op_fails_and_keeps_previous_versions(exported,
     path, _ = saved_model.export(*args, allow_ops=["MyCustomOp"], keep=1)
     assert versions.versions(export_dir) == [before[-1] + 1]
     assert path == os.path.join(export_dir, str(before[-1] + 1))
+
+
+def test_export_leaves_logging_levels_as_they_were(exported, tmp_path):
+    """tf.saved_model.save pins absl's logger at its effective level; an
+    export must not silence the caller's later INFO logs."""
+    import logging
+
+    absl_logger = logging.getLogger("absl")
+    before = absl_logger.level
+    absl_logger.setLevel(logging.NOTSET)
+    try:
+        saved_model.write(exported["bundle"].model,
+                          exported["bundle"].tokenizer, exported["task"],
+                          exported["config"], str(tmp_path / "sm"))
+        assert absl_logger.level == logging.NOTSET
+    finally:
+        absl_logger.setLevel(before)

@@ -13,6 +13,7 @@ labels, text columns and config for `tfft-predict`.
 """
 
 import json
+import logging
 import os
 
 import tensorflow as tf
@@ -92,7 +93,15 @@ def write(model, tokenizer, task, config, directory: str,
     num_texts = len(config_lib.split_list(config.data.text_columns))
     module = ServingModule(model, tokenizer, task, config.data.max_length,
                            num_texts)
-    tf.saved_model.save(module, directory, signatures=module.signatures())
+    # TF's saver sets absl's verbosity to FATAL and back to the *effective*
+    # level, pinning a logger that inherited its level; undo that.
+    absl_logger = logging.getLogger("absl")
+    level = absl_logger.level
+    try:
+        tf.saved_model.save(module, directory,
+                            signatures=module.signatures())
+    finally:
+        absl_logger.setLevel(level)
     os.makedirs(os.path.join(directory, "assets.extra"), exist_ok=True)
     with open(os.path.join(directory, METADATA), "w") as f:
         json.dump(metadata(config, task, config.model.family,
