@@ -13,7 +13,10 @@ tensorflow and tensorflow_text, like a model server, and calls the
 
 - batch 1: `--requests` sequential calls, one snippet each; median and p99
   latency in milliseconds (after 20 warm-up calls);
-- batch 64: `--batches` calls of 64 snippets; examples per second.
+- batch 64: `--batches` calls of 64 snippets; examples per second;
+- for the demo models, batch 1 through the `token_ids` signature with ids
+  from the training tokenizer: the difference is what tokenizing in the
+  graph costs.
 
 Prints one JSON line per model. A benchmark, not a test.
 """
@@ -23,7 +26,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 MEASURE = r"""
 import json, os, sys, time
@@ -31,7 +33,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import tensorflow as tf
 import tensorflow_text  # noqa: F401
-path, texts_file, requests, batches = sys.argv[1:5]
+path, texts_file, requests, batches, ids_file = sys.argv[1:6]
 texts = json.load(open(texts_file))
 started = time.perf_counter()
 serve = tf.saved_model.load(path).signatures["serving_default"]
@@ -44,6 +46,22 @@ for i in range(int(requests)):
     t = time.perf_counter()
     one(i)["probabilities"].numpy()
     latencies.append((time.perf_counter() - t) * 1000)
+token_ids_ms = None
+if ids_file != "-":
+    by_ids = tf.saved_model.load(path).signatures["token_ids"]
+    rows = json.load(open(ids_file))
+    def one_ids(i):
+        row = tf.constant([rows[i % len(rows)]], tf.int32)
+        return by_ids(input_ids=row, attention_mask=tf.ones_like(row),
+                      token_type_ids=tf.zeros_like(row))
+    for i in range(20):
+        one_ids(i)
+    times = []
+    for i in range(int(requests)):
+        t = time.perf_counter()
+        one_ids(i)["probabilities"].numpy()
+        times.append((time.perf_counter() - t) * 1000)
+    token_ids_ms = round(float(np.median(times)), 2)
 batch = lambda i: serve(text=tf.constant(texts[i * 64:(i + 1) * 64]))
 for i in range(3):
     batch(i)
@@ -56,6 +74,9 @@ print(json.dumps({
     "batch1_median_ms": round(float(np.median(latencies)), 2),
     "batch1_p99_ms": round(float(np.percentile(latencies, 99)), 2),
     "batch64_examples_per_second": round(int(batches) * 64 / seconds, 1),
+    # the same model fed token ids (client-side tokenization): the
+    # difference to batch1_median_ms is the in-graph tokenizer's cost
+    "batch1_token_ids_median_ms": token_ids_ms,
     "banned_modules_imported": sorted(
         {m.split(".")[0] for m in sys.modules} & {"tfft", "transformers",
                                                   "keras_hub"}),
@@ -86,7 +107,7 @@ def _demo_export(family, export_dir):
     bundle = builder.build(config.model, task)
     path, _ = saved_model.export(bundle.model, bundle.tokenizer, task,
                                  config, export_dir)
-    return path, config.data.max_length
+    return path, config.data.max_length, bundle.tokenizer
 
 
 def _run_export(workdir, export_dir):
@@ -95,13 +116,13 @@ def _run_export(workdir, export_dir):
     path, _ = export(workdir, export_dir)
     from tfft.export import saved_model
 
-    return path, saved_model.read_metadata(path)["max_length"]
+    return path, saved_model.read_metadata(path)["max_length"], None
 
 
-def measure(path, texts_file, requests, batches):
+def measure(path, texts_file, requests, batches, ids_file="-"):
     proc = subprocess.run(
         [sys.executable, "-c", MEASURE, path, texts_file, str(requests),
-         str(batches)], capture_output=True, text=True, check=True,
+         str(batches), ids_file], capture_output=True, text=True, check=True,
         env=dict(os.environ, PYTHONPATH=""), cwd="/")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -122,25 +143,26 @@ def main(argv):
         texts_file = os.path.join(tmp, "texts.json")
         with open(texts_file, "w") as f:
             json.dump(list(texts[:max(batches * 64, requests)]), f)
-        targets = []
+        targets = []  # (name, SavedModel path, max_length, tokenizer)
         if model and versions.resolve(model):
-            targets.append(("export", versions.resolve(model), None))
+            targets.append(("export", versions.resolve(model), None, None))
         elif model:
-            path, length = _run_export(model, os.path.join(tmp, "run"))
-            targets.append(("run", path, length))
+            targets.append(("run", *_run_export(model,
+                                                os.path.join(tmp, "run"))))
         else:
             for family in families:
-                started = time.perf_counter()
-                path, length = _demo_export(family, os.path.join(tmp,
-                                                                 family))
-                targets.append((family, path, length,
-                                time.perf_counter() - started))
-        for target in targets:
-            name, path, length = target[:3]
+                targets.append((family, *_demo_export(
+                    family, os.path.join(tmp, family))))
+        for name, path, length, tokenizer in targets:
+            ids_file = "-"
+            if tokenizer is not None:
+                ids_file = os.path.join(tmp, f"{name}_ids.json")
+                with open(ids_file, "w") as f:
+                    json.dump(tokenizer.encode(
+                        texts[:requests], max_length=length)["input_ids"], f)
             result = {"model": name, "max_length": length}
-            if len(target) > 3:
-                result["export_seconds"] = round(target[3], 1)
-            result.update(measure(path, texts_file, requests, batches))
+            result.update(measure(path, texts_file, requests, batches,
+                                  ids_file))
             print(json.dumps(result), flush=True)
 
 
