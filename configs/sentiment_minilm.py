@@ -13,6 +13,12 @@ Expected on 2 CPU cores, no GPU (measured 2026-11-23):
              (fit 245 s, ~0.7 s per step of 32), from a clean clone.
   hf:        test accuracy 0.821, validation 0.834; 304 s in all.
 Runs are reproducible: the same seed gave the same metrics twice.
+
+Serve it (TF Serving's DIR/<version>/ layout, raw strings in):
+  tfft-export --workdir=runs/rt --export_dir=exports/rt
+  or, while training, export each new best epoch:
+  --config.export.dir=exports/rt --config.export.monitor=val_accuracy
+  --config.export.mode=max
 """
 
 from tfft.config import default_config
