@@ -16,6 +16,7 @@ training tokenizer does and pads to the longest row of the batch.
 """
 
 import json
+import string
 
 import tensorflow as tf
 import tensorflow_text as tf_text
@@ -40,7 +41,8 @@ SPLIT_ON = rf"\s|{WHITESPACE}|{PUNCTUATION}"
 
 
 def _escape(token: str) -> str:
-    return "".join(f"\\{c}" if not c.isalnum() else c for c in token)
+    """A literal RE2 pattern (RE2 accepts escapes of ASCII punctuation)."""
+    return "".join(f"\\{c}" if c in string.punctuation else c for c in token)
 
 
 def _valid_utf8(texts):
