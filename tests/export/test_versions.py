@@ -64,3 +64,32 @@ def test_bad_export_dirs_are_clear_errors(tmp_path):
     _fake_saved_model(str(tmp_path / "sm"))
     with pytest.raises(UserError, match="itself a SavedModel"):
         versions.write(str(tmp_path / "sm"), _fake_saved_model)
+
+
+def test_sigkill_mid_export_leaves_versions_intact(tmp_path):
+    """A hard kill inside the write: no `finally` runs. The half-written
+    folder has a non-numeric name (TF Serving ignores it) and the next
+    export removes it."""
+    import signal
+    import subprocess
+    import sys
+
+    export_dir = str(tmp_path)
+    versions.write(export_dir, _fake_saved_model)
+    script = (
+        "import os, signal\n"
+        "from tfft.export import versions\n"
+        "def killed_midway(directory):\n"
+        "    os.makedirs(os.path.join(directory, 'variables'))\n"
+        "    open(os.path.join(directory, 'saved_model.pb'), 'w').close()\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"versions.write({export_dir!r}, killed_midway)\n")
+    proc = subprocess.run([sys.executable, "-c", script])
+    assert proc.returncode == -signal.SIGKILL
+    leftovers = [n for n in os.listdir(export_dir) if n != "1"]
+    assert len(leftovers) == 1
+    assert leftovers[0].startswith(versions.TMP_PREFIX)
+    assert versions.versions(export_dir) == [1]
+    assert versions.resolve(export_dir).endswith("1")
+    assert versions.write(export_dir, _fake_saved_model).endswith("2")
+    assert sorted(os.listdir(export_dir)) == ["1", "2"]
