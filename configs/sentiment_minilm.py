@@ -9,8 +9,8 @@ Command:
   (HF family: add --config.model.family=hf)
 
 Expected on 2 CPU cores, no GPU (measured 2026-11-23):
-  keras_hub: test accuracy 0.818, validation 0.834; tfft-train 275 s in all
-             (fit 245 s, ~0.7 s per step of 32), from a clean clone.
+  keras_hub: test accuracy 0.818, validation 0.834; tfft-train 260-300 s
+             (fit 245-271 s, ~0.8 s per step of 32), from a clean clone.
   hf:        test accuracy 0.821, validation 0.834; 304 s in all.
 Runs are reproducible: the same seed gave the same metrics twice.
 
