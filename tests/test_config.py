@@ -20,6 +20,12 @@ def valid():
     (lambda c: setattr(c.train, "learning_rate", -1.0), "learning_rate"),
     (lambda c: setattr(c.train, "strategy", "horovod"), "train.strategy"),
     (lambda c: setattr(c.data, "max_length", 4), "max_length"),
+    (lambda c: setattr(c.train, "precision", "fp8"), "train.precision"),
+    (lambda c: setattr(c.train, "clip_norm", -1.0), "train.clip_norm"),
+    (lambda c: setattr(c.data, "bucket_lengths", "32,x"), "bucket_lengths"),
+    (lambda c: setattr(c.data, "bucket_lengths", "32,256"), "bucket_lengths"),
+    (lambda c: setattr(c.data, "bucket_lengths", "4,64"), "bucket_lengths"),
+    (lambda c: setattr(c.export, "mode", "best"), "export.mode"),
 ])
 def test_validate_rejects_with_one_line(edit, message):
     c = valid()
@@ -56,3 +62,12 @@ def test_json_round_trip_and_unknown_key():
 def test_split_list():
     assert config_lib.split_list(" a, b,,c ") == ["a", "b", "c"]
     assert config_lib.split_list("") == []
+
+
+def test_bucket_lengths_always_end_at_max_length():
+    c = valid()
+    assert config_lib.bucket_lengths(c.data) == []
+    c.data.bucket_lengths = "64, 32"
+    assert config_lib.bucket_lengths(c.data) == [32, 64, 128]
+    c.data.bucket_lengths = "128"
+    assert config_lib.bucket_lengths(c.data) == [128]

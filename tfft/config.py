@@ -20,6 +20,7 @@ STRATEGIES = (
     "auto", "default", "one_device", "mirrored", "multi_worker", "tpu")
 WEIGHT_INITS = ("pretrained", "random")
 EXPORT_MODES = ("min", "max")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
 def default_config() -> ml_collections.ConfigDict:
@@ -43,6 +44,11 @@ def default_config() -> ml_collections.ConfigDict:
     # Comma-separated label names in id order; empty: sorted train labels.
     c.data.label_names = ""
     c.data.max_length = 128
+    # Comma-separated lengths (e.g. "32,64,128"): each batch is padded to
+    # the smallest one that fits its longest example (max_length is always
+    # one), so XLA compiles a bounded set of shapes. "" pads to the longest
+    # example. On TPUs every batch is padded to max_length (static shapes).
+    c.data.bucket_lengths = ""
     # Carved (seeded, stratified) from train when a split is missing:
     # a fraction below 1, or a number of examples.
     c.data.validation_size = 0.1
@@ -70,6 +76,12 @@ def default_config() -> ml_collections.ConfigDict:
     c.train.learning_rate = 5e-5
     c.train.weight_decay = 0.01
     c.train.warmup_ratio = 0.1
+    # "float32", "mixed_bfloat16" (TPU, recent CPUs/GPUs) or
+    # "mixed_float16" (GPUs; with dynamic loss scaling). Variables, the
+    # head's logits and the loss stay float32.
+    c.train.precision = "float32"
+    c.train.jit_compile = False  # XLA-compile the train/eval steps
+    c.train.clip_norm = 0.0  # clip gradients by global norm; 0 = off
     c.train.strategy = "auto"
     c.train.tpu = ""  # TPU name or grpc:// address, for strategy tpu/auto
     c.train.verbose = 1  # Keras fit verbosity: 0 silent, 1 bar, 2 line
@@ -117,6 +129,7 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     _choice("model.init", m.init, WEIGHT_INITS)
     _choice("train.strategy", t.strategy, STRATEGIES)
     _choice("export.mode", config.export.mode, EXPORT_MODES)
+    _choice("train.precision", t.precision, PRECISIONS)
     if m.head == "native" and m.family != "hf":
         raise UserError(
             "config model.head='native' exists only for model.family='hf'; "
@@ -145,18 +158,40 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
         _positive(name, _get(config, name))
     for name in ("data.validation_size", "data.test_size",
                  "data.max_train_examples", "train.weight_decay",
-                 "train.warmup_ratio", "model.dropout", "export.keep"):
+                 "train.warmup_ratio", "model.dropout", "export.keep",
+                 "train.clip_norm"):
         _positive(name, _get(config, name), allow_zero=True)
     if d.max_length < 8:
         raise UserError(
             f"config data.max_length={d.max_length} leaves no room for text; "
             "use at least 8"
         )
+    buckets = bucket_lengths(d)
+    if buckets and buckets[0] < 8:
+        raise UserError(
+            f"config data.bucket_lengths={d.bucket_lengths!r} must be whole "
+            f"numbers from 8 to data.max_length={d.max_length}, e.g. "
+            "'32,64,128'"
+        )
     if not 0 <= m.dropout < 1 or not 0 <= t.warmup_ratio < 1:
         raise UserError(
             "config model.dropout and train.warmup_ratio must be in [0, 1)"
         )
     return config
+
+
+def bucket_lengths(data_config) -> list:
+    """The sorted padding lengths, always ending with max_length; [] when
+    bucketing is off. A bad entry gives [0] (validate reports it)."""
+    if not str(data_config.bucket_lengths).strip():
+        return []
+    try:
+        lengths = {int(v) for v in split_list(data_config.bucket_lengths)}
+    except ValueError:
+        return [0]
+    if any(n > data_config.max_length for n in lengths):
+        return [0]
+    return sorted(lengths | {data_config.max_length})
 
 
 def _get(config, dotted):

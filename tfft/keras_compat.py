@@ -14,6 +14,7 @@ callbacks have the same names in both). Known differences live here:
   bool); tfft feeds int masks to both families.
 """
 
+import contextlib
 import importlib
 import os
 
@@ -39,3 +40,18 @@ def set_seed(seed: int) -> None:
     keras.utils.set_random_seed(seed)
     tf_keras.utils.set_random_seed(seed)
 
+
+
+@contextlib.contextmanager
+def precision(family: str, policy: str):
+    """Sets the family's Keras global dtype policy ("float32",
+    "mixed_bfloat16", "mixed_float16") for models built inside the block,
+    and restores the previous one after. Both flavours wrap the optimizer
+    in a LossScaleOptimizer at `compile` when the model is mixed_float16."""
+    keras = keras_for(family)
+    previous = keras.mixed_precision.global_policy().name
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)

@@ -56,3 +56,25 @@ def test_shuffle_is_seeded():
     assert first == again
     assert first != other
     assert sorted(first) == list(range(64))
+
+
+def test_buckets_pad_to_the_smallest_length_that_fits():
+    collate = PadToLongest(pad_id=5, buckets=[4, 8])
+    assert collate(EXAMPLES[:1])["input_ids"].shape == (1, 4)  # longest 3
+    assert collate(EXAMPLES)["input_ids"].shape == (2, 8)  # longest 5
+    assert collate(EXAMPLES)["attention_mask"].sum() == 8
+    long = [{"input_ids": list(range(10)), "token_type_ids": [0] * 10}]
+    assert collate(long)["input_ids"].shape == (1, 10)  # beyond: longest
+
+
+def test_task_collator_is_static_for_tpus(tiny_config):
+    from types import SimpleNamespace
+
+    from tfft.tasks import get_task
+
+    pad = SimpleNamespace(pad_id=0)  # a tokenizer, as far as padding goes
+    task = get_task("classification", tiny_config)
+    tiny_config.data.bucket_lengths = "8"
+    assert task.collator(pad)(EXAMPLES)["input_ids"].shape == (2, 8)
+    static = task.collator(pad, static=True)(EXAMPLES)
+    assert static["input_ids"].shape == (2, tiny_config.data.max_length)

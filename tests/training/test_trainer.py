@@ -118,3 +118,47 @@ def test_config_export_writes_the_best_model_during_training(tiny_config,
     meta = saved_model.read_metadata(versions.resolve(export_dir))
     assert meta["value"] == pytest.approx(max(val_accuracy))
     assert meta["epoch"] == val_accuracy.index(max(val_accuracy)) + 1
+
+
+@pytest.mark.parametrize("family", ["keras_hub", "hf"])
+@pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_precision_learns_with_float32_head_and_loss(
+        tiny_config, tmp_path, family, precision):
+    import keras
+    import numpy as np
+    import tf_keras
+
+    tiny_config.model.family = family
+    tiny_config.train.precision = precision
+    tiny_config.train.clip_norm = 1.0
+    seen = {}
+
+    class Probe(tf_keras.callbacks.Callback):
+        def on_train_end(self, logs=None):
+            model = self.model
+            seen["policy"] = model.dtype_policy.name
+            seen["optimizer"] = type(model.optimizer).__name__
+            ids = np.array([[2, 5, 3]], np.int32)
+            seen["logits"] = model(
+                {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                 "token_type_ids": np.zeros_like(ids)}).dtype.name
+
+    results = trainer.train(tiny_config, str(tmp_path / "run"),
+                            callbacks=[Probe()])
+    assert results["test"]["accuracy"] >= 0.9
+    assert seen["policy"] == precision
+    assert seen["logits"] == "float32"
+    if precision == "mixed_float16":
+        assert seen["optimizer"].startswith("LossScaleOptimizer")
+    # The global policy is restored for whatever runs next.
+    assert keras.mixed_precision.global_policy().name == "float32"
+    assert tf_keras.mixed_precision.global_policy().name == "float32"
+
+
+@pytest.mark.parametrize("family", ["keras_hub", "hf"])
+def test_xla_with_length_buckets(tiny_config, tmp_path, family):
+    tiny_config.model.family = family
+    tiny_config.train.jit_compile = True
+    tiny_config.data.bucket_lengths = "8"
+    results = trainer.train(tiny_config, str(tmp_path / "run"))
+    assert results["test"]["accuracy"] >= 0.9

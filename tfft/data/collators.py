@@ -5,7 +5,8 @@ import numpy as np
 
 
 class PadToLongest:
-    """Pads token sequences to the longest in the batch (dynamic padding).
+    """Pads token sequences to the longest in the batch (dynamic padding),
+    or to the smallest of `buckets` that fits it.
 
     Adds `attention_mask` (int32: 1 for tokens, 0 for padding; int rather
     than bool because keras-hub under MirroredStrategy crashes on bool
@@ -14,13 +15,22 @@ class PadToLongest:
     """
 
     def __init__(self, pad_id: int, sequence_columns=("input_ids",
-                 "token_type_ids"), pad_values=None):
+                 "token_type_ids"), pad_values=None, buckets=()):
         self.pad_values = {"input_ids": pad_id, **(pad_values or {})}
         self.sequence_columns = tuple(sequence_columns)
+        # Sorted lengths: pad to the smallest that fits (bounded shapes for
+        # XLA); empty: pad to the longest example of the batch.
+        self.buckets = sorted(buckets)
+
+    def width(self, longest: int) -> int:
+        for length in self.buckets:
+            if length >= longest:
+                return length
+        return longest
 
     def __call__(self, features: list) -> dict:
         lengths = [len(f["input_ids"]) for f in features]
-        width = max(lengths)
+        width = self.width(max(lengths))
         batch = {}
         for name in features[0]:
             values = [f[name] for f in features]

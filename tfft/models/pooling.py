@@ -5,19 +5,20 @@ import tensorflow as tf
 
 def pool(features: dict, mode: str) -> tf.Tensor:
     """`features` holds `sequence_output` [B, T, H], `attention_mask` [B, T]
-    and, where the backbone has one, `pooled_output` [B, H]."""
+    and, where the backbone has one, `pooled_output` [B, H]. Pools in
+    float32 whatever the backbone's compute dtype (mixed precision)."""
     if mode == "cls":
-        return features["sequence_output"][:, 0, :]
+        return tf.cast(features["sequence_output"][:, 0, :], tf.float32)
     if mode == "mean":
-        seq = features["sequence_output"]
-        mask = tf.cast(features["attention_mask"], seq.dtype)[:, :, None]
+        seq = tf.cast(features["sequence_output"], tf.float32)
+        mask = tf.cast(features["attention_mask"], tf.float32)[:, :, None]
         total = tf.reduce_sum(seq * mask, axis=1)
         return total / tf.maximum(tf.reduce_sum(mask, axis=1), 1.0)
     if mode == "pooler":
         pooled = features.get("pooled_output")
         if pooled is None:
             raise ValueError("this backbone has no pooler; use cls or mean")
-        return pooled
+        return tf.cast(pooled, tf.float32)
     raise ValueError(f"unknown pooling {mode!r}")
 
 

@@ -42,8 +42,13 @@ class Task(abc.ABC):
     def tokenize(self, dataset, tokenizer):
         """Raw split -> Dataset of model inputs (+ `labels` if present)."""
 
-    def collator(self, tokenizer):
-        return PadToLongest(pad_id=tokenizer.pad_id)
+    def collator(self, tokenizer, static=False):
+        """Pads batches; `static` (TPUs): always to data.max_length."""
+        from tfft.config import bucket_lengths
+
+        data = self.config.data
+        buckets = [data.max_length] if static else bucket_lengths(data)
+        return PadToLongest(pad_id=tokenizer.pad_id, buckets=buckets)
 
     # -- model ------------------------------------------------------------
     def hf_config_overrides(self) -> dict:

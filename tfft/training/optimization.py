@@ -36,13 +36,15 @@ def warmup_linear_decay(keras, peak: float, warmup_steps: int,
 
 def build_optimizer(keras, train_config, total_steps: int):
     """AdamW (decoupled weight decay, none on biases/LayerNorm) following
-    `warmup_linear_decay`; `total_steps` counts optimizer steps."""
+    `warmup_linear_decay`, gradients clipped to `clip_norm` (global norm)
+    when it is set; `total_steps` counts optimizer steps."""
     warmup = int(round(train_config.warmup_ratio * total_steps))
     optimizer = keras.optimizers.AdamW(
         learning_rate=warmup_linear_decay(
             keras, train_config.learning_rate, warmup, total_steps),
         weight_decay=train_config.weight_decay,
         epsilon=1e-6,
+        global_clipnorm=train_config.clip_norm or None,
     )
     optimizer.exclude_from_weight_decay(var_names=NO_DECAY)
     return optimizer

@@ -33,8 +33,13 @@ def train(config, workdir: str, callbacks=()) -> dict:
     `callbacks` go to `fit` as they are: tf_keras callbacks work with both
     families, Keras-3 callbacks only with the keras_hub family.
     """
-    started = time.time()
     config = config_lib.validate(config)
+    with keras_compat.precision(config.model.family, config.train.precision):
+        return _train(config, workdir, callbacks)
+
+
+def _train(config, workdir, callbacks):
+    started = time.time()
     run = run_folder.RunFolder(workdir)
     run.start()
     run.write_text(run_folder.CONFIG, config_lib.to_json(config))
@@ -53,11 +58,12 @@ def train(config, workdir: str, callbacks=()) -> dict:
 
     global_batch = config.train.batch_size * replicas
     eval_batch = config.train.eval_batch_size * replicas
-    collate = task.collator(bundle.tokenizer)
+    # TPUs compile one program per shape: static length, full batches.
+    on_tpu = isinstance(strategy, tf.distribute.TPUStrategy)
+    collate = task.collator(bundle.tokenizer, static=on_tpu)
     train_data = pipeline.to_tf_dataset(
         tokenized["train"], batch_size=global_batch, shuffle=True,
-        collate_fn=collate,
-        drop_remainder=isinstance(strategy, tf.distribute.TPUStrategy))
+        collate_fn=collate, drop_remainder=on_tpu)
     validation_data = pipeline.to_tf_dataset(
         tokenized["validation"], batch_size=eval_batch, shuffle=False,
         collate_fn=collate)
@@ -69,11 +75,14 @@ def train(config, workdir: str, callbacks=()) -> dict:
             optimizer=build_optimizer(
                 keras, config.train, steps_per_epoch * config.train.epochs),
             loss=task.build_losses(keras),
-            metrics=task.build_metrics(keras))
+            metrics=task.build_metrics(keras),
+            jit_compile=config.train.jit_compile)
     logging.info(
         "Training %s (%s family, %d replica(s), global batch %d, %d steps "
-        "per epoch, %d epoch(s))", config.model.path, config.model.family,
-        replicas, global_batch, steps_per_epoch, config.train.epochs)
+        "per epoch, %d epoch(s), %s%s)", config.model.path,
+        config.model.family, replicas, global_batch, steps_per_epoch,
+        config.train.epochs, config.train.precision,
+        ", XLA" if config.train.jit_compile else "")
     steps = StepHistory(keys=("loss", task.main_metric))
     callbacks = [steps, *callbacks]
     if config.export.dir:
