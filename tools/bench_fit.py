@@ -1,13 +1,17 @@
-"""Steady-state fit throughput of a config, per model family.
+"""Steady-state fit throughput of a config, per model family and setting.
 
     python tools/bench_fit.py --config=configs/sentiment_minilm.py \
-        --families=keras_hub,hf --steps=60 [--config.a.b=value ...]
+        --families=keras_hub,hf --steps=60 [--config.a.b=value ...] \
+        [--grid=float32:0:,mixed_bfloat16:1:16,32,64 ...]
 
 Trains `--steps` optimizer steps (1 epoch over steps x batch examples) and
 reports examples/s over the steps after the first `--warmup` ones (tracing
 and first-shape compilation are reported separately), plus the wall time.
-Prints one JSON line per family. A benchmark, not a test: numbers depend on
-the machine.
+`--grid` lists settings as PRECISION:XLA(0/1):BUCKETS (buckets
+comma-separated, empty for dynamic padding), separated by spaces or `;`;
+`--grid=all` runs fp32/bf16 x XLA off/on x buckets off/"16,32,64".
+Prints one JSON line per run and a markdown table at the end. A benchmark,
+not a test: numbers depend on the machine.
 """
 
 import json
@@ -24,6 +28,28 @@ _CONFIG = config_flags.DEFINE_config_file("config", None, "Config file.")
 _FAMILIES = flags.DEFINE_list("families", ["keras_hub", "hf"], "Families.")
 _STEPS = flags.DEFINE_integer("steps", 60, "Optimizer steps to time.")
 _WARMUP = flags.DEFINE_integer("warmup", 10, "Steps excluded as warm-up.")
+_GRID = flags.DEFINE_string(
+    "grid", "", "Settings PRECISION:XLA:BUCKETS separated by ';' (or 'all');"
+    " empty: the config as it is.")
+_EVAL = flags.DEFINE_integer(
+    "eval_examples", 0, "If > 0, carve only this many validation and test "
+    "examples (shorter runs; the accuracy is then only indicative).")
+
+ALL = ["float32:0:", "float32:0:16,32,64", "float32:1:", "float32:1:16,32,64",
+       "mixed_bfloat16:0:", "mixed_bfloat16:0:16,32,64",
+       "mixed_bfloat16:1:", "mixed_bfloat16:1:16,32,64"]
+
+
+def settings(grid: str) -> list:
+    if not grid:
+        return [None]
+    entries = ALL if grid == "all" else [g for g in grid.split(";") if g]
+    out = []
+    for entry in entries:
+        precision, xla, buckets = entry.split(":", 2)
+        out.append({"precision": precision, "jit_compile": xla == "1",
+                    "bucket_lengths": buckets})
+    return out
 
 
 class StepTimer(tf_keras.callbacks.Callback):
@@ -64,10 +90,29 @@ def bench(config, family, steps, warmup):
 
 def main(argv):
     del argv
+    rows = []
     for family in _FAMILIES.value:
-        config = _CONFIG.value.copy_and_resolve_references()
-        print(json.dumps(bench(config, family, _STEPS.value, _WARMUP.value)),
-              flush=True)
+        for setting in settings(_GRID.value):
+            config = _CONFIG.value.copy_and_resolve_references()
+            if setting:
+                config.train.precision = setting["precision"]
+                config.train.jit_compile = setting["jit_compile"]
+                config.data.bucket_lengths = setting["bucket_lengths"]
+            if _EVAL.value:
+                config.data.validation_size = float(_EVAL.value)
+                config.data.test_size = float(_EVAL.value)
+            row = bench(config, family, _STEPS.value, _WARMUP.value)
+            row.update(precision=config.train.precision,
+                       xla=config.train.jit_compile,
+                       buckets=config.data.bucket_lengths or "-")
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    print("\n| family | precision | XLA | buckets | steady examples/s | "
+          "first steps (s) |\n|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['family']} | {r['precision']} | "
+              f"{'on' if r['xla'] else 'off'} | {r['buckets']} | "
+              f"{r['steady_examples_per_second']} | {r['warmup_seconds']} |")
 
 
 if __name__ == "__main__":
