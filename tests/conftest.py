@@ -30,7 +30,7 @@ VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + sorted(
     POSITIVE + NEGATIVE + FILLER)
 
 
-def make_tiny_bert(directory, hidden=16, layers=2):
+def make_tiny_bert(directory, hidden=16, layers=2, dropout=0.1):
     """A randomly initialised BERT folder (config + tokenizer, no weights)
     in Hugging Face layout; keras-hub reads it too."""
     import transformers
@@ -44,7 +44,8 @@ def make_tiny_bert(directory, hidden=16, layers=2):
     transformers.BertConfig(
         vocab_size=len(VOCAB), hidden_size=hidden, num_hidden_layers=layers,
         num_attention_heads=2, intermediate_size=2 * hidden,
-        max_position_embeddings=64).save_pretrained(directory)
+        max_position_embeddings=64, hidden_dropout_prob=dropout,
+        attention_probs_dropout_prob=dropout).save_pretrained(directory)
     return str(directory)
 
 

@@ -82,6 +82,9 @@ def default_config() -> ml_collections.ConfigDict:
     c.train.precision = "float32"
     c.train.jit_compile = False  # XLA-compile the train/eval steps
     c.train.clip_norm = 0.0  # clip gradients by global norm; 0 = off
+    # Micro-batches per optimizer step: the update uses the mean gradient
+    # of grad_accumulation x batch_size examples (memory of one batch).
+    c.train.grad_accumulation = 1
     c.train.strategy = "auto"
     c.train.tpu = ""  # TPU name or grpc:// address, for strategy tpu/auto
     c.train.verbose = 1  # Keras fit verbosity: 0 silent, 1 bar, 2 line
@@ -154,6 +157,7 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     if not d.label_column:
         raise UserError("config data.label_column is empty; set it")
     for name in ("data.max_length", "train.epochs", "train.batch_size",
+                 "train.grad_accumulation",
                  "train.eval_batch_size", "train.learning_rate"):
         _positive(name, _get(config, name))
     for name in ("data.validation_size", "data.test_size",

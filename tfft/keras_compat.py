@@ -12,6 +12,9 @@ callbacks have the same names in both). Known differences live here:
   callbacks. tfft's callbacks therefore subclass tf_keras' `Callback`.
 - keras-hub under MirroredStrategy crashes on a bool `padding_mask` (AddN on
   bool); tfft feeds int masks to both families.
+- Keras 3 optimizers accumulate gradients (`gradient_accumulation_steps`,
+  with `iterations` counting micro-steps inside); tf_keras ones cannot, so
+  the hf family's model accumulates in its `train_step`.
 """
 
 import contextlib
@@ -30,6 +33,11 @@ def keras_for(family: str):
     if flavour == "keras":
         os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     return importlib.import_module(flavour)
+
+
+def native_gradient_accumulation(keras) -> bool:
+    """Whether `keras`'s optimizers take `gradient_accumulation_steps`."""
+    return keras.__name__ == "keras"
 
 
 def set_seed(seed: int) -> None:

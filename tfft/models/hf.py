@@ -19,6 +19,7 @@ from transformers.modeling_tf_pytorch_utils import (
 from tfft import keras_compat
 from tfft.errors import UserError
 from tfft.errors import first_line
+from tfft.models import head_weights
 from tfft.models import pooling
 
 KERAS = keras_compat.keras_for("hf")
@@ -78,6 +79,53 @@ class TaskModel(KERAS.Model):
         self.task = task
         self.head_layers = head_layers
         self.native = native
+        self._accumulation = None
+
+    def enable_gradient_accumulation(self, steps: int) -> None:
+        """Apply the mean gradient of `steps` micro-batches as one optimizer
+        step (tf_keras optimizers cannot; Keras 3's do it themselves).
+        Call inside the strategy scope, before `compile`."""
+        if steps <= 1:
+            self._accumulation = None
+            return
+        self(head_weights.dummy_inputs(), training=False)  # build the head
+        self._accumulation = _Accumulation(steps, self.trainable_variables)
+
+    def train_step(self, data):
+        if self._accumulation is None:
+            return super().train_step(data)
+        acc = self._accumulation
+        x, y, sample_weight = KERAS.utils.unpack_x_y_sample_weight(data)
+        optimizer = self.optimizer
+        scaled = isinstance(optimizer, KERAS.mixed_precision.LossScaleOptimizer)
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x, y, y_pred, sample_weight)
+            if scaled:
+                loss = optimizer.get_scaled_loss(loss)
+        grads = tape.gradient(loss, acc.variables)
+        if scaled:
+            grads = optimizer.get_unscaled_gradients(grads)
+        for total, grad in zip(acc.totals, grads):
+            if isinstance(grad, tf.IndexedSlices):  # embedding lookups
+                total.scatter_add(tf.IndexedSlices(
+                    tf.cast(grad.values, total.dtype), grad.indices,
+                    grad.dense_shape))
+            elif grad is not None:
+                total.assign_add(tf.cast(grad, total.dtype))
+        acc.micro_step.assign_add(1)
+
+        def apply():
+            optimizer.apply_gradients(
+                [(total / acc.steps, var)
+                 for total, var in zip(acc.totals, acc.variables)])
+            for total in acc.totals:
+                total.assign(tf.zeros_like(total))
+            return tf.constant(True)
+
+        tf.cond(acc.micro_step % acc.steps == 0, apply,
+                lambda: tf.constant(False))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def call(self, inputs, training=False):
         outputs = self.encoder(
@@ -94,6 +142,23 @@ class TaskModel(KERAS.Model):
             "attention_mask": inputs["attention_mask"],
         }
         return self.task.apply_head(self.head_layers, features, training)
+
+
+class _Accumulation:
+    """Gradient sums per trainable variable (one per replica) and the
+    micro-step count. A plain object, so Keras does not track these as
+    model weights (they are not saved or exported)."""
+
+    def __init__(self, steps, variables):
+        self.steps = steps
+        self.variables = list(variables)
+        self.micro_step = tf.Variable(
+            0, dtype=tf.int64, trainable=False,
+            aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+        self.totals = [tf.Variable(
+            tf.zeros(v.shape, tf.float32), trainable=False,
+            synchronization=tf.VariableSynchronization.ON_READ,
+            aggregation=tf.VariableAggregation.SUM) for v in self.variables]
 
 
 def _hf_config(path, task):

@@ -17,6 +17,7 @@ from tfft.callbacks.saved_model_exporter import SavedModelExporter
 from tfft.callbacks.step_history import StepHistory
 from tfft.data import pipeline
 from tfft.data import sources
+from tfft.errors import UserError
 from tfft.inference import model_outputs
 from tfft.models import builder
 from tfft.tasks import get_task
@@ -46,6 +47,13 @@ def _train(config, workdir, callbacks):
     keras_compat.set_seed(config.seed)
     strategy = get_strategy(config.train.strategy, config.train.tpu)
     replicas = strategy.num_replicas_in_sync
+    if config.train.grad_accumulation > 1 and replicas > 1:
+        # Both flavours would apply gradients inside a conditional in the
+        # replica function, which tf.distribute cannot synchronise.
+        raise UserError(
+            f"train.grad_accumulation={config.train.grad_accumulation} is "
+            f"not supported with {replicas} replicas yet; use one device, "
+            "or raise train.batch_size instead")
 
     task = get_task(config.task, config)
     splits = task.prepare(sources.load_splits(config.data))
@@ -68,21 +76,25 @@ def _train(config, workdir, callbacks):
         tokenized["validation"], batch_size=eval_batch, shuffle=False,
         collate_fn=collate)
     steps_per_epoch = math.ceil(len(tokenized["train"]) / global_batch)
+    accumulate = config.train.grad_accumulation
+    optimizer_steps = max(1, steps_per_epoch * config.train.epochs
+                          // accumulate)
     keras = bundle.keras
     model = bundle.model
     with strategy.scope():
+        if not keras_compat.native_gradient_accumulation(keras):
+            model.enable_gradient_accumulation(accumulate)
         model.compile(
-            optimizer=build_optimizer(
-                keras, config.train, steps_per_epoch * config.train.epochs),
+            optimizer=build_optimizer(keras, config.train, optimizer_steps),
             loss=task.build_losses(keras),
             metrics=task.build_metrics(keras),
             jit_compile=config.train.jit_compile)
     logging.info(
-        "Training %s (%s family, %d replica(s), global batch %d, %d steps "
-        "per epoch, %d epoch(s), %s%s)", config.model.path,
-        config.model.family, replicas, global_batch, steps_per_epoch,
-        config.train.epochs, config.train.precision,
-        ", XLA" if config.train.jit_compile else "")
+        "Training %s (%s family, %d replica(s), global batch %d x %d "
+        "accumulated, %d batches per epoch, %d epoch(s), %s%s)",
+        config.model.path, config.model.family, replicas, global_batch,
+        accumulate, steps_per_epoch, config.train.epochs,
+        config.train.precision, ", XLA" if config.train.jit_compile else "")
     steps = StepHistory(keys=("loss", task.main_metric))
     callbacks = [steps, *callbacks]
     if config.export.dir:
