@@ -6,6 +6,7 @@ import json
 import numpy as np
 
 from tfft import config as config_lib
+from tfft import keras_compat
 from tfft import run_folder
 from tfft.data import pipeline
 from tfft.models import builder
@@ -28,20 +29,27 @@ class FinishedRun:
     folder: run_folder.RunFolder
 
     def outputs(self, tokenized):
-        return model_outputs(self.bundle.model, self.task, tokenized,
-                             self.bundle.tokenizer,
-                             self.config.train.eval_batch_size)
+        # Under the run's precision policy, as its own evaluation ran.
+        with keras_compat.precision(self.config.model.family,
+                                    self.config.train.precision):
+            return model_outputs(self.bundle.model, self.task, tokenized,
+                                 self.bundle.tokenizer,
+                                 self.config.train.eval_batch_size)
 
 
-def load_run(workdir: str) -> FinishedRun:
-    """Config, task (with its learned labels) and trained model of a run."""
+def load_run(workdir: str, precision: str = "") -> FinishedRun:
+    """Config, task (with its learned labels) and trained model of a run,
+    computing in `precision` (default: the run's `train.precision`)."""
     folder = run_folder.RunFolder(workdir)
     folder.require_complete()
     config = config_lib.load_run_config(folder.workdir)
     model_dir = folder.path(run_folder.MODEL)
     manifest = builder.read_manifest(model_dir)
     task = get_task(config.task, config, state=manifest["task_state"])
-    bundle = builder.load(model_dir, config.model, task)
+    if precision:
+        config.train.precision = precision
+    with keras_compat.precision(config.model.family, config.train.precision):
+        bundle = builder.load(model_dir, config.model, task)
     return FinishedRun(config, task, bundle, folder)
 
 

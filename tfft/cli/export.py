@@ -25,7 +25,9 @@ def export(workdir, export_dir, keep=0, allow_ops=()):
     from tfft.export import saved_model
     from tfft.inference import load_run
 
-    run = load_run(workdir)
+    # Served in float32 whatever the training precision: the weights are
+    # float32, and every CPU/GPU server runs it at full speed.
+    run = load_run(workdir, precision="float32")
     return saved_model.export(
         run.bundle.model, run.bundle.tokenizer, run.task, run.config,
         export_dir, keep=keep, allow_ops=allow_ops,
