@@ -11,8 +11,8 @@ Command:
 Expected on 2 CPU cores, no GPU (measured 2026-11-23), mixed_bfloat16 (the
 default here: the fastest setting of tools/bench_fit.py --grid=all that
 keeps accuracy; XLA and length buckets are slower on this CPU):
-  keras_hub: test accuracy 0.815, validation 0.846; tfft-train 242 s
-             (fit 212 s).
+  keras_hub: test accuracy 0.815, validation 0.846; tfft-train 198-242 s
+             (fit 168-212 s; 198 s from a clean clone).
   hf:        test accuracy 0.819, validation 0.833; 232 s (fit 210 s).
 With --config.train.precision=float32: keras_hub 0.818 / 0.834 in 260-300 s
 (fit 245-271 s); hf 0.821 / 0.834 in 304 s. On a GPU without bf16

@@ -29,12 +29,9 @@ class FinishedRun:
     folder: run_folder.RunFolder
 
     def outputs(self, tokenized):
-        # Under the run's precision policy, as its own evaluation ran.
-        with keras_compat.precision(self.config.model.family,
-                                    self.config.train.precision):
-            return model_outputs(self.bundle.model, self.task, tokenized,
-                                 self.bundle.tokenizer,
-                                 self.config.train.eval_batch_size)
+        return model_outputs(self.bundle.model, self.task, tokenized,
+                             self.bundle.tokenizer,
+                             self.config.train.eval_batch_size)
 
 
 def load_run(workdir: str, precision: str = "") -> FinishedRun:

@@ -49,7 +49,6 @@ def set_seed(seed: int) -> None:
     tf_keras.utils.set_random_seed(seed)
 
 
-
 @contextlib.contextmanager
 def precision(family: str, policy: str):
     """Sets the family's Keras global dtype policy ("float32",

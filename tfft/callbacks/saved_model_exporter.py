@@ -15,7 +15,8 @@ class SavedModelExporter(tf_keras.callbacks.Callback):
     writes the model being trained to `export_dir/<n>/` as a SavedModel that
     serves raw strings (see `tfft.export.saved_model`), then deletes all but
     the newest `keep` versions (0 keeps all). Writes are atomic and checked
-    against TF Serving's ops, like `tfft-export`.
+    against TF Serving's ops, like `tfft-export`. The graph computes in the
+    precision the model trains in (`tfft-export` always uses float32).
 
     In your own training code (either family's `fit`)::
 

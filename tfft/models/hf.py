@@ -145,20 +145,17 @@ class TaskModel(KERAS.Model):
 
 
 class _Accumulation:
-    """Gradient sums per trainable variable (one per replica) and the
-    micro-step count. A plain object, so Keras does not track these as
-    model weights (they are not saved or exported)."""
+    """Gradient sums per trainable variable and the micro-step count, for
+    one replica (the trainer refuses accumulation with several). A plain
+    object, so Keras does not track these as model weights (they are not
+    saved or exported)."""
 
     def __init__(self, steps, variables):
         self.steps = steps
         self.variables = list(variables)
-        self.micro_step = tf.Variable(
-            0, dtype=tf.int64, trainable=False,
-            aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
-        self.totals = [tf.Variable(
-            tf.zeros(v.shape, tf.float32), trainable=False,
-            synchronization=tf.VariableSynchronization.ON_READ,
-            aggregation=tf.VariableAggregation.SUM) for v in self.variables]
+        self.micro_step = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.totals = [tf.Variable(tf.zeros(v.shape, tf.float32),
+                                   trainable=False) for v in self.variables]
 
 
 def _hf_config(path, task):

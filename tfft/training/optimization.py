@@ -2,6 +2,8 @@
 
 import tensorflow as tf
 
+from tfft import keras_compat
+
 # Variables whose names contain these get no weight decay (biases and
 # LayerNorm scales/offsets in transformers and keras-hub naming).
 NO_DECAY = ["bias", "LayerNorm", "layer_norm", "layernorm", "gamma", "beta"]
@@ -44,8 +46,6 @@ def build_optimizer(keras, train_config, total_steps: int):
     when it is set; `total_steps` counts optimizer steps. With
     `grad_accumulation` N > 1, Keras 3 optimizers accumulate N micro-batches
     themselves (tf_keras models do it in their train_step)."""
-    from tfft import keras_compat
-
     accumulate = train_config.grad_accumulation
     native = accumulate > 1 and keras_compat.native_gradient_accumulation(
         keras)
