@@ -38,14 +38,17 @@ texts = json.load(open(texts_file))
 started = time.perf_counter()
 serve = tf.saved_model.load(path).signatures["serving_default"]
 load_seconds = time.perf_counter() - started
-one = lambda i: serve(text=tf.constant([texts[i % len(texts)]]))
-for i in range(20):
-    one(i)
-latencies = []
-for i in range(int(requests)):
-    t = time.perf_counter()
-    one(i)["probabilities"].numpy()
-    latencies.append((time.perf_counter() - t) * 1000)
+def latencies_ms(call):  # 20 warm-up calls, then `requests` timed ones
+    for i in range(20):
+        call(i)
+    times = []
+    for i in range(int(requests)):
+        t = time.perf_counter()
+        call(i)["probabilities"].numpy()
+        times.append((time.perf_counter() - t) * 1000)
+    return times
+latencies = latencies_ms(
+    lambda i: serve(text=tf.constant([texts[i % len(texts)]])))
 token_ids_ms = None
 if ids_file != "-":
     by_ids = tf.saved_model.load(path).signatures["token_ids"]
@@ -54,17 +57,10 @@ if ids_file != "-":
         row = tf.constant([rows[i % len(rows)]], tf.int32)
         return by_ids(input_ids=row, attention_mask=tf.ones_like(row),
                       token_type_ids=tf.zeros_like(row))
-    for i in range(20):
-        one_ids(i)
-    times = []
-    for i in range(int(requests)):
-        t = time.perf_counter()
-        one_ids(i)["probabilities"].numpy()
-        times.append((time.perf_counter() - t) * 1000)
-    token_ids_ms = round(float(np.median(times)), 2)
+    token_ids_ms = round(float(np.median(latencies_ms(one_ids))), 2)
 batch = lambda i: serve(text=tf.constant(texts[i * 64:(i + 1) * 64]))
-for i in range(3):
-    batch(i)
+for _ in range(3):
+    batch(0)
 t = time.perf_counter()
 for i in range(int(batches)):
     batch(i)["probabilities"].numpy()
