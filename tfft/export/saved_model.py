@@ -20,6 +20,7 @@ import tensorflow as tf
 
 import tfft
 from tfft import config as config_lib
+from tfft.data.pipeline import MODEL_INPUTS
 from tfft.export import graph_tokenizer
 from tfft.export import serving_ops
 from tfft.export import versions
@@ -27,7 +28,6 @@ from tfft.export import versions
 SERVING_DEFAULT = "serving_default"
 TOKEN_IDS = "token_ids"
 TEXT_INPUTS = ("text", "text_pair")
-MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 METADATA = os.path.join("assets.extra", "tfft_export.json")
 # Every task's serving outputs hold the model's outputs under this name.
 MODEL_OUTPUT = "logits"
@@ -72,13 +72,13 @@ class ServingModule(tf.Module):
                 TOKEN_IDS: self.from_token_ids.get_concrete_function()}
 
 
-def metadata(config, task, family: str, **extra) -> dict:
+def metadata(config, task, **extra) -> dict:
     columns = config_lib.split_list(config.data.text_columns)
     return dict({
         "tfft_version": tfft.__version__,
         "task": task.name,
         "task_state": task.state(),
-        "family": family,
+        "family": config.model.family,
         # signature input -> the data column it was trained on
         "text_inputs": dict(zip(TEXT_INPUTS, columns)),
         "max_length": config.data.max_length,
@@ -104,8 +104,8 @@ def write(model, tokenizer, task, config, directory: str,
         absl_logger.setLevel(level)
     os.makedirs(os.path.join(directory, "assets.extra"), exist_ok=True)
     with open(os.path.join(directory, METADATA), "w") as f:
-        json.dump(metadata(config, task, config.model.family,
-                           **(extra_metadata or {})), f, indent=2)
+        json.dump(metadata(config, task, **(extra_metadata or {})), f,
+                  indent=2)
 
 
 def export(model, tokenizer, task, config, export_dir: str, *, keep=0,
