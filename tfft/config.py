@@ -85,6 +85,10 @@ def default_config() -> ml_collections.ConfigDict:
     # Micro-batches per optimizer step: the update uses the mean gradient
     # of grad_accumulation x batch_size examples (memory of one batch).
     c.train.grad_accumulation = 1
+    # Save the full training state every N batches into an epoch (and at
+    # each epoch end) under <workdir>/checkpoints; rerunning the same
+    # command resumes from the newest. 0: at epoch ends only.
+    c.train.checkpoint_steps = 100
     c.train.strategy = "auto"
     c.train.tpu = ""  # TPU name or grpc:// address, for strategy tpu/auto
     c.train.verbose = 1  # Keras fit verbosity: 0 silent, 1 bar, 2 line
@@ -163,7 +167,7 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     for name in ("data.validation_size", "data.test_size",
                  "data.max_train_examples", "train.weight_decay",
                  "train.warmup_ratio", "model.dropout", "export.keep",
-                 "train.clip_norm"):
+                 "train.clip_norm", "train.checkpoint_steps"):
         _positive(name, _get(config, name), allow_zero=True)
     if d.max_length < 8:
         raise UserError(

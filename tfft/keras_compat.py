@@ -12,6 +12,11 @@ callbacks have the same names in both). Known differences live here:
   callbacks. tfft's callbacks therefore subclass tf_keras' `Callback`.
 - keras-hub under MirroredStrategy crashes on a bool `padding_mask` (AddN on
   bool); tfft feeds int masks to both families.
+- Dropout RNG: Keras 3 layers draw from a `SeedGenerator` whose state is
+  one of `model.variables`. tf_keras draws from stateful ops whose state
+  cannot be saved unless `enable_tf_random_generator()` is on (`set_seed`
+  turns it on); then each layer holds a `tf.random.Generator`, outside
+  `model.variables` (`rng_variables` finds them). Checkpoints need both.
 - Keras 3 optimizers accumulate gradients (`gradient_accumulation_steps`,
   with `iterations` counting micro-steps inside); tf_keras ones cannot, so
   the hf family's model accumulates in its `train_step`.
@@ -41,12 +46,31 @@ def native_gradient_accumulation(keras) -> bool:
 
 
 def set_seed(seed: int) -> None:
-    """Seeds Python, NumPy and TensorFlow (and Keras 3's own generator)."""
+    """Seeds Python, NumPy and TensorFlow (and Keras 3's own generator),
+    and makes tf_keras layers built afterwards draw dropout masks from
+    seeded `tf.random.Generator`s, whose state checkpoints can hold."""
     import keras
     import tf_keras
 
     keras.utils.set_random_seed(seed)
     tf_keras.utils.set_random_seed(seed)
+    tf_keras.backend.experimental.enable_tf_random_generator()
+
+
+def rng_variables(model) -> list:
+    """The variables holding `model`'s random state that are not already
+    among `model.variables` (tf_keras' per-layer generators)."""
+    import tf_keras
+
+    if not isinstance(model, tf_keras.Model):
+        return []
+    states = []
+    for layer in model._flatten_layers(include_self=True, recursive=True):
+        generator = getattr(getattr(layer, "_random_generator", None),
+                            "_generator", None)
+        if generator is not None:
+            states.append(generator.state)
+    return states
 
 
 @contextlib.contextmanager

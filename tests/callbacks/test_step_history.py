@@ -1,3 +1,5 @@
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -17,8 +19,29 @@ def test_hooks_driven_directly():
     assert cb.epochs == [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
     assert cb.logs["loss"][:2] == [1.0, 0.5]
     assert all(np.isnan(cb.logs["accuracy"]))  # absent key -> NaN
-    cb.on_train_begin()  # reusable: state resets
-    assert cb.epochs == [] and cb.logs["loss"] == []
+
+
+def test_state_carries_a_mid_epoch_resume():
+    """Killed after 2 of 4 batches of epoch 1; a new instance restored from
+    the state and fed the rest continues the same fractional epochs."""
+    whole = StepHistory(steps_per_epoch=4)
+    for epoch in range(2):
+        whole.on_epoch_begin(epoch)
+        for batch in range(4):
+            whole.on_train_batch_end(batch, {"loss": float(batch)})
+    first = StepHistory(steps_per_epoch=4)
+    for epoch, batches in ((0, 4), (1, 2)):
+        first.on_epoch_begin(epoch)
+        for batch in range(batches):
+            first.on_train_batch_end(batch, {"loss": float(batch)})
+    resumed = StepHistory(steps_per_epoch=4)
+    resumed.set_state(json.loads(json.dumps(first.get_state())))
+    resumed.set_params({"steps": 2})  # fit runs the 2 remaining batches
+    resumed.on_epoch_begin(1)
+    for batch in range(2):
+        resumed.on_train_batch_end(batch, {"loss": float(batch + 2)})
+    assert resumed.epochs == whole.epochs
+    assert resumed.logs == whole.logs
 
 
 @pytest.mark.parametrize("k", [keras, tf_keras], ids=["keras3", "tf_keras"])

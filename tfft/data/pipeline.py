@@ -1,6 +1,15 @@
-"""Tokenized `datasets.Dataset` -> batched, prefetched `tf.data.Dataset`."""
+"""Tokenized `datasets.Dataset` -> batched, prefetched `tf.data.Dataset`.
+
+Evaluation data goes through `Dataset.to_tf_dataset`. Training data is a
+`train_stream`: the batches of a seeded permutation per epoch, which can
+start at any (epoch, batch) position, so a resumed run sees exactly the
+batches an uninterrupted one would.
+"""
+
+import typing
 
 import datasets
+import numpy as np
 import tensorflow as tf
 
 MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -32,6 +41,83 @@ def to_tf_dataset(dataset: datasets.Dataset, *, batch_size: int,
     options.experimental_distribute.auto_shard_policy = (
         tf.data.experimental.AutoShardPolicy.DATA)
     return tf_dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+class Position(typing.NamedTuple):
+    """A place in training: `batch` batches into `epoch` (both from 0)."""
+    epoch: int
+    batch: int
+
+
+def steps_per_epoch(num_examples: int, batch_size: int,
+                    drop_remainder: bool = False) -> int:
+    if drop_remainder:
+        return num_examples // batch_size
+    return -(-num_examples // batch_size)
+
+
+def epoch_order(num_examples: int, seed: int, epoch: int) -> np.ndarray:
+    """The order epoch `epoch` visits the examples in (a pure function)."""
+    return np.random.default_rng([seed, epoch]).permutation(num_examples)
+
+
+def batch_indices(num_examples, *, batch_size, seed, start: Position,
+                  stop: Position, drop_remainder=False):
+    """Yields the example indices of each batch from `start` up to (not
+    including) `stop`."""
+    per_epoch = steps_per_epoch(num_examples, batch_size, drop_remainder)
+    epoch, batch = start
+    while (epoch, batch) < tuple(stop):
+        order = epoch_order(num_examples, seed, epoch)
+        yield order[batch * batch_size:(batch + 1) * batch_size]
+        batch += 1
+        if batch == per_epoch:
+            epoch, batch = epoch + 1, 0
+
+
+def train_stream(dataset: datasets.Dataset, *, batch_size: int, collate_fn,
+                 seed: int, start: Position, stop: Position,
+                 drop_remainder=False, label_column="labels"
+                 ) -> tf.data.Dataset:
+    """`(features, labels)` batches from `start` to `stop`, epoch after
+    epoch, each epoch in `epoch_order`. Finite and not repeated: `fit`
+    needs `steps_per_epoch`. Integer features are int32."""
+    inputs = [c for c in (*MODEL_INPUTS, label_column)
+              if c in dataset.column_names]
+    source = dataset.select_columns(inputs).with_format(None)
+
+    def collate(indices):
+        rows = source[[int(i) for i in indices]]
+        examples = [dict(zip(rows, values)) for values in zip(*rows.values())]
+        batch = collate_fn(examples)
+        return [np.asarray(batch[k]).astype(np.int32) for k in keys]
+
+    sample = collate_fn([source[i] for i in range(min(2, len(source)))])
+    keys = [k for k in (*MODEL_INPUTS, label_column) if k in sample]
+    ranks = {k: np.ndim(sample[k]) for k in keys}
+
+    def structure(*tensors):
+        for key, tensor in zip(keys, tensors):
+            tensor.set_shape([None] * ranks[key])
+        parts = dict(zip(keys, tensors))
+        label = parts.pop(label_column, None)
+        return parts if label is None else (parts, label)
+
+    def generate():
+        yield from batch_indices(
+            len(source), batch_size=batch_size, seed=seed, start=start,
+            stop=stop, drop_remainder=drop_remainder)
+
+    stream = tf.data.Dataset.from_generator(
+        generate, output_signature=tf.TensorSpec([None], tf.int64))
+    stream = stream.map(
+        lambda idx: structure(*tf.numpy_function(
+            collate, [idx], [tf.int32] * len(keys), stateful=False)),
+        num_parallel_calls=tf.data.AUTOTUNE)
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = (
+        tf.data.experimental.AutoShardPolicy.DATA)
+    return stream.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
 def _to_int32(*parts):

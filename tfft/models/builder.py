@@ -57,11 +57,13 @@ def resolve_path(path: str) -> str:
 
 def build(model_config, task) -> ModelBundle:
     """Tokenizer + task model from `model_config.path` (call inside
-    `strategy.scope()`)."""
+    `strategy.scope()`). The model is built: all its variables exist."""
     module = family_module(model_config.family)
     path = resolve_path(model_config.path)
-    return ModelBundle(model_config.family, module.build(
-        path, model_config, task), module.load_tokenizer(path))
+    model = module.build(path, model_config, task)
+    model(head_weights.dummy_inputs(), training=False)
+    return ModelBundle(model_config.family, model,
+                       module.load_tokenizer(path))
 
 
 def save(bundle: ModelBundle, directory: str, manifest: dict) -> None:

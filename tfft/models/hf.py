@@ -19,7 +19,6 @@ from transformers.modeling_tf_pytorch_utils import (
 from tfft import keras_compat
 from tfft.errors import UserError
 from tfft.errors import first_line
-from tfft.models import head_weights
 from tfft.models import pooling
 
 KERAS = keras_compat.keras_for("hf")
@@ -88,8 +87,12 @@ class TaskModel(KERAS.Model):
         if steps <= 1:
             self._accumulation = None
             return
-        self(head_weights.dummy_inputs(), training=False)  # build the head
         self._accumulation = _Accumulation(steps, self.trainable_variables)
+
+    def accumulation_variables(self) -> list:
+        """The gradient sums and micro-step count (for checkpoints)."""
+        acc = self._accumulation
+        return [] if acc is None else [acc.micro_step, *acc.totals]
 
     def train_step(self, data):
         if self._accumulation is None:

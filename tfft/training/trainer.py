@@ -1,10 +1,17 @@
 """The fit driver: config in, finished run folder out.
 
     data -> task.prepare -> model (in strategy scope) -> tokenize ->
-    tf.data -> compile -> fit -> evaluate -> save -> COMPLETED
+    compile -> [restore checkpoint] -> fit -> evaluate -> save -> COMPLETED
+
+Resume: checkpoints (`training/checkpoint.py`) are written during `fit`.
+Rerunning the same command on an unfinished run folder restores the newest
+and trains on from its position in the data. A resume mid-epoch calls
+`fit` twice: once for the rest of that epoch, once for the epochs after.
 """
 
-import math
+import json
+import os
+import shutil
 import time
 
 import tensorflow as tf
@@ -13,6 +20,7 @@ from absl import logging
 from tfft import config as config_lib
 from tfft import keras_compat
 from tfft import run_folder
+from tfft.callbacks import checkpointer as checkpointer_lib
 from tfft.callbacks.saved_model_exporter import SavedModelExporter
 from tfft.callbacks.step_history import StepHistory
 from tfft.data import pipeline
@@ -21,6 +29,7 @@ from tfft.errors import UserError
 from tfft.inference import model_outputs
 from tfft.models import builder
 from tfft.tasks import get_task
+from tfft.training import checkpoint
 from tfft.training import report
 from tfft.training.optimization import build_optimizer
 from tfft.training.strategy import get_strategy
@@ -41,11 +50,15 @@ def train(config, workdir: str, callbacks=()) -> dict:
 
 def _train(config, workdir, callbacks):
     started = time.time()
-    run = run_folder.RunFolder(workdir)
+    strategy = get_strategy(config.train.strategy, config.train.tpu)
+    run = run_folder.RunFolder(worker_dir(strategy, workdir))
     run.start()
+    checkpoints = checkpoint.Checkpoints(run.workdir)
+    resume_from = checkpoints.latest()
+    if resume_from:
+        _require_same_config(run, config, resume_from)
     run.write_text(run_folder.CONFIG, config_lib.to_json(config))
     keras_compat.set_seed(config.seed)
-    strategy = get_strategy(config.train.strategy, config.train.tpu)
     replicas = strategy.num_replicas_in_sync
     if config.train.grad_accumulation > 1 and replicas > 1:
         # Both flavours would apply gradients inside a conditional in the
@@ -69,13 +82,11 @@ def _train(config, workdir, callbacks):
     # TPUs compile one program per shape: static length, full batches.
     on_tpu = isinstance(strategy, tf.distribute.TPUStrategy)
     collate = task.collator(bundle.tokenizer, static=on_tpu)
-    train_data = pipeline.to_tf_dataset(
-        tokenized["train"], batch_size=global_batch, shuffle=True,
-        collate_fn=collate, drop_remainder=on_tpu)
     validation_data = pipeline.to_tf_dataset(
         tokenized["validation"], batch_size=eval_batch, shuffle=False,
         collate_fn=collate)
-    steps_per_epoch = math.ceil(len(tokenized["train"]) / global_batch)
+    steps_per_epoch = pipeline.steps_per_epoch(
+        len(tokenized["train"]), global_batch, drop_remainder=on_tpu)
     accumulate = config.train.grad_accumulation
     optimizer_steps = max(1, steps_per_epoch * config.train.epochs
                           // accumulate)
@@ -89,13 +100,10 @@ def _train(config, workdir, callbacks):
             loss=task.build_losses(keras),
             metrics=task.build_metrics(keras),
             jit_compile=config.train.jit_compile)
-    logging.info(
-        "Training %s (%s family, %d replica(s), global batch %d x %d "
-        "accumulated, %d batches per epoch, %d epoch(s), %s%s)",
-        config.model.path, config.model.family, replicas, global_batch,
-        accumulate, steps_per_epoch, config.train.epochs,
-        config.train.precision, ", XLA" if config.train.jit_compile else "")
-    steps = StepHistory(keys=("loss", task.main_metric))
+        checkpoint.build_optimizer(model)
+
+    steps = StepHistory(keys=("loss", task.main_metric),
+                        steps_per_epoch=steps_per_epoch)
     callbacks = [steps, *callbacks]
     if config.export.dir:
         e = config.export
@@ -103,14 +111,42 @@ def _train(config, workdir, callbacks):
             e.dir, tokenizer=bundle.tokenizer, task=task, config=config,
             monitor=e.monitor, mode=e.mode, keep=e.keep,
             allow_ops=config_lib.split_list(e.allow_ops)))
+    stateful = [cb for cb in callbacks
+                if hasattr(cb, "get_state") and hasattr(cb, "set_state")]
+    start, epoch_logs = pipeline.Position(0, 0), []
+    if resume_from:
+        with strategy.scope():
+            saved = checkpoints.restore(
+                resume_from, checkpoint.training_variables(model))
+        checkpointer_lib.restore_callbacks(stateful, saved["callbacks"])
+        start, epoch_logs = saved["position"], saved["epoch_logs"]
+        logging.info("Resuming from %s: epoch %d, batch %d", resume_from,
+                     start.epoch + 1, start.batch)
+    saver = checkpointer_lib.Checkpointer(
+        checkpoints, every_steps=config.train.checkpoint_steps,
+        start=start, steps_per_epoch=steps_per_epoch, stateful=stateful,
+        epoch_logs=epoch_logs)
+    callbacks.append(saver)  # last: saves the others' state
+    logging.info(
+        "Training %s (%s family, %d replica(s), global batch %d x %d "
+        "accumulated, %d batches per epoch, %d epoch(s), %s%s)",
+        config.model.path, config.model.family, replicas, global_batch,
+        accumulate, steps_per_epoch, config.train.epochs,
+        config.train.precision, ", XLA" if config.train.jit_compile else "")
     fit_started = time.time()
-    history = model.fit(train_data, validation_data=validation_data,
-                        epochs=config.train.epochs,
-                        verbose=config.train.verbose,
-                        callbacks=callbacks,
-                        shuffle=False,  # the tf.data pipeline shuffles
-                        ).history
+    for first, stop in _segments(start, config.train.epochs):
+        train_data = pipeline.train_stream(
+            tokenized["train"], batch_size=global_batch, collate_fn=collate,
+            seed=config.seed, start=first, stop=stop, drop_remainder=on_tpu)
+        model.fit(train_data, validation_data=validation_data,
+                  initial_epoch=first.epoch, epochs=stop.epoch,
+                  steps_per_epoch=steps_per_epoch - first.batch,
+                  shuffle=False,  # train_stream orders the data itself
+                  verbose=config.train.verbose, callbacks=callbacks)
+        if model.stop_training:
+            break
     fit_seconds = time.time() - fit_started
+    history = _by_key(saver.epoch_logs)
 
     results, outputs = {}, {}
     for split in EVAL_SPLITS:
@@ -129,6 +165,7 @@ def _train(config, workdir, callbacks):
             "max_length": config.data.max_length,
             "text_columns": config_lib.split_list(config.data.text_columns),
         })
+    shutil.rmtree(checkpoints.directory, ignore_errors=True)
     run.mark_complete({
         "main_metric": task.main_metric,
         "test": results["test"].get(task.main_metric),
@@ -136,3 +173,59 @@ def _train(config, workdir, callbacks):
         "total_seconds": round(time.time() - started, 1),
     })
     return results
+
+
+def _segments(start, epochs):
+    """The `fit` calls from `start`: (first position, stop position)."""
+    segments = []
+    epoch = start.epoch
+    if start.batch:
+        segments.append((start, pipeline.Position(epoch + 1, 0)))
+        epoch += 1
+    if epoch < epochs:
+        segments.append((pipeline.Position(epoch, 0),
+                         pipeline.Position(epochs, 0)))
+    return segments
+
+
+def _by_key(epoch_logs) -> dict:
+    keys = sorted({k for logs in epoch_logs for k in logs})
+    return {k: [logs.get(k, float("nan")) for logs in epoch_logs]
+            for k in keys}
+
+
+def _require_same_config(run, config, checkpoint_path):
+    """A resume must train the run it continues."""
+    ignored = {("train", "verbose")}
+
+    def fields(text):
+        d = json.loads(text)
+        for section, key in ignored:
+            d.get(section, {}).pop(key, None)
+        return d
+
+    try:
+        with open(run.path(run_folder.CONFIG)) as f:
+            saved = fields(f.read())
+    except OSError:
+        return
+    if saved != fields(config_lib.to_json(config)):
+        raise UserError(
+            f"{run.workdir} holds an unfinished run (checkpoint "
+            f"{os.path.basename(checkpoint_path)}) with a different config; "
+            "rerun with the same config to resume it, or pass a new "
+            "--workdir")
+
+
+def worker_dir(strategy, workdir: str) -> str:
+    """Where this process writes: `workdir` for the chief (or a single
+    process), `workdir/<type>-<id>` for the other workers of a cluster."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if (resolver is None or not getattr(resolver, "task_type", None)
+            or isinstance(strategy, tf.distribute.TPUStrategy)):
+        return workdir
+    cluster = resolver.cluster_spec().as_dict()
+    chief = ("chief", 0) if "chief" in cluster else ("worker", 0)
+    if (resolver.task_type, resolver.task_id) == chief:
+        return workdir
+    return os.path.join(workdir, f"{resolver.task_type}-{resolver.task_id}")

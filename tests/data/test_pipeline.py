@@ -1,0 +1,69 @@
+"""The training stream: seeded epoch orders, any start position."""
+
+import datasets
+import numpy as np
+import tensorflow as tf
+
+from tfft.data import pipeline
+from tfft.data.collators import PadToLongest
+from tfft.data.pipeline import Position
+
+
+def dataset(n):
+    return datasets.Dataset.from_list(
+        [{"input_ids": [1] * (1 + i % 5), "token_type_ids": [0] * (1 + i % 5),
+          "labels": i} for i in range(n)])
+
+
+def labels(stream):
+    return [y.numpy().tolist() for _, y in stream]
+
+
+def test_each_epoch_is_a_seeded_permutation():
+    full = list(pipeline.batch_indices(
+        10, batch_size=4, seed=3, start=Position(0, 0), stop=Position(3, 0)))
+    assert [len(b) for b in full] == [4, 4, 2] * 3  # the remainder is kept
+    epochs = [np.concatenate(full[i:i + 3]) for i in (0, 3, 6)]
+    assert all(sorted(e) == list(range(10)) for e in epochs)
+    assert not np.array_equal(epochs[0], epochs[1])  # reshuffled per epoch
+    again = list(pipeline.batch_indices(
+        10, batch_size=4, seed=3, start=Position(0, 0), stop=Position(3, 0)))
+    other = list(pipeline.batch_indices(
+        10, batch_size=4, seed=4, start=Position(0, 0), stop=Position(1, 0)))
+    assert all(np.array_equal(a, b) for a, b in zip(full, again))
+    assert not np.array_equal(np.concatenate(other), epochs[0])
+    dropped = list(pipeline.batch_indices(
+        10, batch_size=4, seed=3, start=Position(0, 0), stop=Position(2, 0),
+        drop_remainder=True))
+    assert [len(b) for b in dropped] == [4, 4, 4, 4]
+
+
+def test_a_stream_started_anywhere_continues_the_whole_one():
+    ds = dataset(21)  # 6 batches of 4 per epoch, the last of 1
+    collate = PadToLongest(pad_id=0)
+
+    def stream(start, stop):
+        return labels(pipeline.train_stream(
+            ds, batch_size=4, collate_fn=collate, seed=7, start=start,
+            stop=stop))
+
+    whole = stream(Position(0, 0), Position(3, 0))
+    assert len(whole) == 18
+    assert stream(Position(1, 4), Position(2, 0)) == whole[10:12]
+    assert stream(Position(1, 4), Position(3, 0)) == whole[10:]
+    assert stream(Position(2, 0), Position(3, 0)) == whole[12:]
+
+
+def test_stream_batches_are_padded_int32():
+    ds = dataset(8)
+    stream = pipeline.train_stream(
+        ds, batch_size=4, collate_fn=PadToLongest(pad_id=0, buckets=[8]),
+        seed=0, start=Position(0, 0), stop=Position(1, 0))
+    features, y = next(iter(stream))
+    assert sorted(features) == ["attention_mask", "input_ids",
+                                "token_type_ids"]
+    assert features["input_ids"].shape == (4, 8)
+    assert all(t.dtype == tf.int32 for t in (*features.values(), y))
+    rows = ds[[int(i) for i in y.numpy()]]["input_ids"]
+    np.testing.assert_array_equal(
+        features["attention_mask"].numpy().sum(1), [len(r) for r in rows])

@@ -1,0 +1,89 @@
+"""Saves the full training state so that a killed run can resume."""
+
+import tf_keras
+from absl import logging
+
+from tfft.data.pipeline import Position
+from tfft.training import checkpoint
+
+
+class Checkpointer(tf_keras.callbacks.Callback):
+    """Writes a checkpoint (`tfft.training.checkpoint`) every `every_steps`
+    batches into an epoch and at each epoch end, keeping the newest `keep`.
+
+    A checkpoint holds the weights, optimizer state, RNG states, the
+    position in the data, the epoch logs so far (`epoch_logs`) and the
+    state of each callback in `stateful` (objects with `get_state()` and
+    `set_state(state)`). Put it last in `callbacks`, so that the state it
+    saves at an epoch's end includes the other callbacks' work.
+
+    `tfft.training.trainer` resumes from these checkpoints and feeds the
+    data from the saved position. In your own `fit` code (either family)::
+
+        ckpt = Checkpointer(Checkpoints("runs/x"), every_steps=100)
+        model.fit(train, validation_data=val, epochs=3, callbacks=[ckpt])
+        # after a crash: the same model and compile, then
+        checkpoint.build_optimizer(model)
+        state = Checkpoints.restore(Checkpoints("runs/x").latest(),
+                                    checkpoint.training_variables(model))
+        # state["position"]: (epoch, batch) to resume your data from
+    """
+
+    def __init__(self, checkpoints, *, every_steps=0, start=Position(0, 0),
+                 steps_per_epoch=None, stateful=(), epoch_logs=()):
+        super().__init__()
+        self.checkpoints = checkpoints
+        self.every_steps = every_steps
+        self.steps_per_epoch = steps_per_epoch
+        self.position = Position(*start)
+        self.stateful = list(stateful)
+        self.epoch_logs = list(epoch_logs)
+        self.saved = []
+
+    def on_train_begin(self, logs=None):
+        checkpoint.build_optimizer(self.model)
+        self._variables = checkpoint.training_variables(self.model)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch != self.position.epoch:
+            self.position = Position(epoch, 0)
+
+    def on_train_batch_end(self, batch, logs=None):
+        epoch, done = self.position.epoch, self.position.batch + 1
+        self.position = Position(epoch, done)
+        if (self.every_steps and done % self.every_steps == 0
+                and done != self.steps_per_epoch):  # the epoch end saves
+            self.save()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_logs.append({k: float(v) for k, v in (logs or {}).items()})
+        self.position = Position(epoch + 1, 0)
+        self.save()
+
+    def state(self) -> dict:
+        return {"epoch_logs": self.epoch_logs,
+                "callbacks": {state_key(self.stateful, cb): cb.get_state()
+                              for cb in self.stateful}}
+
+    def save(self) -> str:
+        path = self.checkpoints.save(self._variables, self.position,
+                                     self.state())
+        self.saved.append(path)
+        logging.info("Checkpoint %s at epoch %d, batch %d", path,
+                     self.position.epoch, self.position.batch)
+        return path
+
+
+def state_key(callbacks, callback) -> str:
+    """`ClassName` or `ClassName.<i>` when several share a class."""
+    same = [cb for cb in callbacks if type(cb) is type(callback)]
+    name = type(callback).__name__
+    return name if len(same) == 1 else f"{name}.{same.index(callback)}"
+
+
+def restore_callbacks(callbacks, saved: dict) -> None:
+    """Gives each stateful callback its state from a checkpoint."""
+    for cb in callbacks:
+        key = state_key(callbacks, cb)
+        if key in saved:
+            cb.set_state(saved[key])

@@ -1,0 +1,103 @@
+"""Full training state on disk, for resuming after a crash or `kill -9`.
+
+A checkpoint is a numbered folder in `<workdir>/checkpoints/` (published
+atomically, see `tfft.numbered_dirs`) holding:
+
+- `variables.npz`: every variable training changes, in a fixed order:
+  the model's weights (and Keras 3's dropout seed states), tf_keras'
+  dropout generator states, the optimizer's step counter and slots (and
+  Keras 3's gradient-accumulation sums, loss scale), and the hf family's
+  own accumulation sums;
+- `state.json`, written last: the position in the data (epoch, batch),
+  the epoch logs so far and the state of callbacks that have one.
+
+The learning rate is a function of the optimizer's step counter and the
+data order a function of (seed, epoch), so restoring these restores both.
+"""
+
+import json
+import os
+
+import numpy as np
+
+from tfft import keras_compat
+from tfft import numbered_dirs
+from tfft.data.pipeline import Position
+from tfft.errors import UserError
+
+CHECKPOINTS = "checkpoints"
+VARIABLES = "variables.npz"
+STATE = "state.json"
+
+
+def build_optimizer(model) -> None:
+    """Creates the optimizer's slots now (they are created lazily at the
+    first step), so that they can be restored before training."""
+    model.optimizer.build(model.trainable_variables)
+
+
+def training_variables(model) -> list:
+    """Every variable a training step changes, in a stable order. Call
+    after `compile` and `build_optimizer`."""
+    accumulation = getattr(model, "accumulation_variables", list)()
+    found, seen = [], set()
+    for v in (*model.variables, *keras_compat.rng_variables(model),
+              *model.optimizer.variables, *accumulation):
+        if id(v) not in seen:
+            seen.add(id(v))
+            found.append(v)
+    return found
+
+
+def _describe(variables) -> list:
+    return [[getattr(v, "path", None) or v.name, list(v.shape)]
+            for v in variables]
+
+
+class Checkpoints:
+    """The checkpoints of one run folder (newest `keep` are kept)."""
+
+    def __init__(self, workdir: str, keep: int = 2):
+        self.directory = os.path.join(workdir, CHECKPOINTS)
+        self.keep = keep
+
+    def latest(self):
+        """The newest complete checkpoint's path, or None."""
+        return numbered_dirs.latest(self.directory, STATE)
+
+    def save(self, variables, position: Position, state: dict) -> str:
+        values = [np.asarray(v.numpy()) for v in variables]
+
+        def write(tmp):
+            os.makedirs(tmp)
+            np.savez(os.path.join(tmp, VARIABLES), *values)
+            with open(os.path.join(tmp, STATE), "w") as f:
+                json.dump(dict(state, position=list(position),
+                               variables=_describe(variables)), f)
+
+        return numbered_dirs.publish(self.directory, write, STATE,
+                                     keep=self.keep)
+
+    @staticmethod
+    def read_state(path: str) -> dict:
+        with open(os.path.join(path, STATE)) as f:
+            state = json.load(f)
+        state["position"] = Position(*state["position"])
+        return state
+
+    @staticmethod
+    def restore(path: str, variables) -> dict:
+        """Assigns the saved values to `variables`; returns the state."""
+        state = Checkpoints.read_state(path)
+        saved = state["variables"]
+        shapes = [shape for _, shape in saved]
+        if shapes != [list(v.shape) for v in variables]:
+            raise UserError(
+                f"checkpoint {path} holds {len(saved)} variables that do not "
+                f"match this model's {len(variables)}; it was written by a "
+                "different config. Rerun with the run's own config, or use a "
+                "new --workdir")
+        with np.load(os.path.join(path, VARIABLES)) as values:
+            for i, variable in enumerate(variables):
+                variable.assign(values[f"arr_{i}"])
+        return state
