@@ -106,6 +106,44 @@ class TaskModel(KERAS.Model):
         features = dict(outputs, attention_mask=inputs["attention_mask"])
         return self.task.apply_head(self.head_layers, features, training)
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras 3 builds metrics from the first distributed batch reduced
+        # with `strategy.reduce`, which MultiWorkerMirroredStrategy cannot
+        # do for dict inputs (keras-team/keras#20329), and which would
+        # all-reduce dynamically padded batches of different shapes across
+        # workers. Building needs shapes only: this replica's batch does.
+        if iterator is not None and self._distribute_strategy is not None:
+            for _, _, it in iterator:
+                data_batch = tf.nest.map_structure(_first_local,
+                                                   next(it))
+                break
+        return super()._maybe_symbolic_build(data_batch=data_batch)
+
+    # Keras 3 reduces each worker's logs with `strategy.reduce("MEAN", v,
+    # axis=0)` under MultiWorkerMirroredStrategy, which fails on scalars
+    # (tensorflow/tensorflow#72388). Shape [1] logs reduce to the mean.
+    def train_step(self, data):
+        return _reducible(self.distribute_strategy, super().train_step(data))
+
+    def test_step(self, data):
+        return _reducible(self.distribute_strategy, super().test_step(data))
+
+
+def _reducible(strategy, logs):
+    multi_worker = (
+        isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+        and strategy.extended._in_multi_worker_mode())
+    if not multi_worker:
+        return logs
+    return {k: tf.reshape(v, [1]) if v.shape.rank == 0 else v
+            for k, v in logs.items()}
+
+
+def _first_local(value):
+    if isinstance(value, tf.distribute.DistributedValues):
+        return value.values[0]
+    return value
+
 
 def build(path: str, model_config, task):
     """The task model for `path` (call inside the strategy scope)."""

@@ -31,8 +31,13 @@ def get_strategy(name: str = "auto", tpu: str = ""):
     multi_worker: MultiWorkerMirroredStrategy from the TF_CONFIG variable.
     tpu:          TPUStrategy from TPUClusterResolver(tpu) ("" = local VM).
     """
+    # Physical devices: listing them leaves the runtime uninitialised, which
+    # MultiWorkerMirroredStrategy needs (it configures collectives first).
+    name = resolve_name(name, tpu=tpu,
+                        num_gpus=len(tf.config.list_physical_devices("GPU")))
+    if name == "multi_worker":
+        return _multi_worker()
     gpus = tf.config.list_logical_devices("GPU")
-    name = resolve_name(name, tpu=tpu, num_gpus=len(gpus))
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "one_device":
@@ -48,17 +53,6 @@ def get_strategy(name: str = "auto", tpu: str = ""):
         return tf.distribute.MirroredStrategy(
             [d.name for d in tf.config.list_logical_devices("CPU")],
             cross_device_ops=tf.distribute.ReductionToOneDevice())
-    if name == "multi_worker":
-        if "TF_CONFIG" not in os.environ:
-            raise UserError(
-                "train.strategy=multi_worker needs the TF_CONFIG "
-                "environment variable (cluster and task) on every worker"
-            )
-        try:
-            json.loads(os.environ["TF_CONFIG"])
-        except ValueError as e:
-            raise UserError(f"TF_CONFIG is not valid JSON: {e}") from e
-        return tf.distribute.MultiWorkerMirroredStrategy()
     if name == "tpu":
         try:
             resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
@@ -75,3 +69,24 @@ def get_strategy(name: str = "auto", tpu: str = ""):
         f"unknown strategy {name!r}; use auto, default, one_device, "
         "mirrored, multi_worker or tpu"
     )
+
+
+def _multi_worker():
+    """MultiWorkerMirroredStrategy from TF_CONFIG. Must be created before
+    any other TensorFlow op runs in the process."""
+    if "TF_CONFIG" not in os.environ:
+        raise UserError(
+            "train.strategy=multi_worker needs the TF_CONFIG "
+            "environment variable (cluster and task) on every worker"
+        )
+    try:
+        json.loads(os.environ["TF_CONFIG"])
+    except ValueError as e:
+        raise UserError(f"TF_CONFIG is not valid JSON: {e}") from e
+    try:
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    except RuntimeError as e:
+        raise UserError(
+            "train.strategy=multi_worker must be set up before TensorFlow "
+            f"runs anything in this process ({e}); create the strategy "
+            "first (tfft-train does)") from e
