@@ -1,6 +1,7 @@
 """Shared fixtures: a tiny BERT checkpoint built from a config (both model
-families load it), tiny separable data, and 2 logical CPU devices so that
-MirroredStrategy runs on this machine."""
+families load it), tiny separable data, a compiled tiny model to `fit`
+(`kit`), and 2 logical CPU devices so that MirroredStrategy runs on this
+machine."""
 
 import os
 
@@ -9,6 +10,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
+import dataclasses  # noqa: E402
 import random  # noqa: E402
 
 import pytest  # noqa: E402
@@ -108,3 +110,56 @@ def asset_or_skip(fn, *args):
 @pytest.fixture(scope="session")
 def minilm_dir():
     return asset_or_skip(assets.model_path, "all-MiniLM-L6-v2")
+
+
+# -- a compiled tiny model per family, for callbacks and freezing inside each
+# flavour's `fit` (hf -> tf_keras, keras_hub -> Keras 3) ---------------------
+
+
+@dataclasses.dataclass
+class Kit:
+    task: object
+    bundle: object
+    tokenized: dict
+    data: dict
+
+    @property
+    def model(self):
+        return self.bundle.model
+
+    def fit(self, callbacks, epochs=3, validation=True):
+        return self.model.fit(
+            self.data["train"], epochs=epochs, verbose=0, shuffle=False,
+            validation_data=self.data["validation"] if validation else None,
+            callbacks=callbacks)
+
+
+@pytest.fixture
+def kit(tiny_config):
+    from tfft.data import pipeline
+    from tfft.data import sources
+    from tfft.models import builder
+    from tfft.tasks import get_task
+    from tfft.training.optimization import build_optimizer
+
+    def make(family, learning_rate=2e-3, before_compile=None):
+        tiny_config.model.family = family
+        tiny_config.train.learning_rate = learning_rate
+        task = get_task("classification", tiny_config)
+        splits = task.prepare(sources.load_splits(tiny_config.data))
+        bundle = builder.build(tiny_config.model, task)
+        tokenized = {s: task.tokenize(d, bundle.tokenizer)
+                     for s, d in splits.items()}
+        collate = task.collator(bundle.tokenizer)
+        data = {s: pipeline.to_tf_dataset(d, batch_size=16, shuffle=False,
+                                          collate_fn=collate)
+                for s, d in tokenized.items()}
+        keras = bundle.keras
+        if before_compile:  # tf_keras' fit restores the compiled trainable
+            before_compile(bundle.model)  # state: freeze before compile
+        bundle.model.compile(
+            optimizer=build_optimizer(keras, tiny_config.train, 10 * 12),
+            loss=task.build_losses(keras), metrics=task.build_metrics(keras))
+        return Kit(task, bundle, tokenized, data)
+
+    return make

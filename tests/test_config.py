@@ -26,6 +26,18 @@ def valid():
     (lambda c: setattr(c.data, "bucket_lengths", "32,256"), "bucket_lengths"),
     (lambda c: setattr(c.data, "bucket_lengths", "4,64"), "bucket_lengths"),
     (lambda c: setattr(c.export, "mode", "best"), "export.mode"),
+    (lambda c: setattr(c.train, "monitor_mode", "up"), "train.monitor_mode"),
+    (lambda c: setattr(c.train, "early_stopping_patience", -1), "patience"),
+    (lambda c: setattr(c.model, "freeze_layers", -2), "freeze_layers"),
+    (lambda c: (setattr(c.model, "lora_rank", 4),
+                setattr(c.model, "family", "hf")), "keras_hub only"),
+    (lambda c: (setattr(c.model, "lora_rank", 4),
+                setattr(c.model, "freeze_layers", 2)), "already freezes"),
+    (lambda c: setattr(c.train, "unfreeze_per_epoch", 1), "freeze_layers"),
+    (lambda c: (setattr(c.model, "family", "hf"),
+                setattr(c.model, "freeze_layers", 2),
+                setattr(c.train, "unfreeze_per_epoch", 1),
+                setattr(c.train, "grad_accumulation", 2)), "not supported"),
 ])
 def test_validate_rejects_with_one_line(edit, message):
     c = valid()

@@ -19,7 +19,7 @@ POOLINGS = ("cls", "mean", "pooler")
 STRATEGIES = (
     "auto", "default", "one_device", "mirrored", "multi_worker", "tpu")
 WEIGHT_INITS = ("pretrained", "random")
-EXPORT_MODES = ("min", "max")
+MODES = ("min", "max")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
@@ -68,6 +68,17 @@ def default_config() -> ml_collections.ConfigDict:
     c.model.head = "tfft"
     c.model.pooling = "cls"
     c.model.dropout = 0.1
+    # Freeze the embeddings and/or the bottom N transformer layers (see
+    # train.unfreeze_per_epoch for gradual unfreezing).
+    c.model.freeze_embeddings = False
+    c.model.freeze_layers = 0
+    # LoRA (keras_hub family): rank > 0 freezes the backbone and trains
+    # rank-r adapters (scaled alpha/rank; alpha 0 = rank) on the layers
+    # named in lora_targets (comma-separated; "" = query and value
+    # projections) plus the head. Saved models have the adapters merged.
+    c.model.lora_rank = 0
+    c.model.lora_alpha = 0.0
+    c.model.lora_targets = ""
 
     c.train = ml_collections.ConfigDict()
     c.train.epochs = 3
@@ -85,10 +96,29 @@ def default_config() -> ml_collections.ConfigDict:
     # Micro-batches per optimizer step: the update uses the mean gradient
     # of grad_accumulation x batch_size examples (memory of one batch).
     c.train.grad_accumulation = 1
+    # Gradual unfreezing: each epoch, this many more of the
+    # model.freeze_layers bottom layers train (top-down); 0 = stay frozen.
+    c.train.unfreeze_per_epoch = 0
     # Save the full training state every N batches into an epoch (and at
     # each epoch end) under <workdir>/checkpoints; rerunning the same
     # command resumes from the newest. 0: at epoch ends only.
     c.train.checkpoint_steps = 100
+    # Validation each epoch with tfft's evaluate modules (all the task's
+    # metrics in the logs as val_<name>, e.g. val_f1_macro) instead of
+    # fit's compiled metrics.
+    c.train.validation_metrics = True
+    # The epoch-log value early stopping and restore_best watch, and which
+    # way is better ("min" or "max").
+    c.train.monitor = "val_loss"
+    c.train.monitor_mode = "min"
+    # Stop after this many epochs without improvement of `monitor`; 0 = off.
+    c.train.early_stopping_patience = 0
+    # Keep the best epoch's weights (<workdir>/best) and end the run with
+    # them, like HF Trainer's load_best_model_at_end.
+    c.train.restore_best = False
+    # >0: TensorBoard scalars in <workdir>/tensorboard every N batches and
+    # at each epoch end; 0 = off.
+    c.train.tensorboard_steps = 0
     c.train.strategy = "auto"
     c.train.tpu = ""  # TPU name or grpc:// address, for strategy tpu/auto
     c.train.verbose = 1  # Keras fit verbosity: 0 silent, 1 bar, 2 line
@@ -135,7 +165,8 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     _choice("model.pooling", m.pooling, POOLINGS)
     _choice("model.init", m.init, WEIGHT_INITS)
     _choice("train.strategy", t.strategy, STRATEGIES)
-    _choice("export.mode", config.export.mode, EXPORT_MODES)
+    _choice("export.mode", config.export.mode, MODES)
+    _choice("train.monitor_mode", t.monitor_mode, MODES)
     _choice("train.precision", t.precision, PRECISIONS)
     if m.head == "native" and m.family != "hf":
         raise UserError(
@@ -167,7 +198,10 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     for name in ("data.validation_size", "data.test_size",
                  "data.max_train_examples", "train.weight_decay",
                  "train.warmup_ratio", "model.dropout", "export.keep",
-                 "train.clip_norm", "train.checkpoint_steps"):
+                 "train.clip_norm", "train.checkpoint_steps",
+                 "train.early_stopping_patience", "train.tensorboard_steps",
+                 "model.freeze_layers", "model.lora_rank", "model.lora_alpha",
+                 "train.unfreeze_per_epoch"):
         _positive(name, _get(config, name), allow_zero=True)
     if d.max_length < 8:
         raise UserError(
@@ -185,6 +219,24 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
         raise UserError(
             "config model.dropout and train.warmup_ratio must be in [0, 1)"
         )
+    if m.lora_rank and (m.freeze_layers or m.freeze_embeddings):
+        raise UserError(
+            "config model.lora_rank already freezes the whole backbone; "
+            "drop model.freeze_layers/freeze_embeddings or lora_rank")
+    if m.lora_rank and m.family != "keras_hub":
+        raise UserError(
+            "LoRA (model.lora_rank > 0) is available for model.family="
+            "keras_hub only; set --config.model.family=keras_hub or "
+            "--config.model.lora_rank=0")
+    if t.unfreeze_per_epoch and not m.freeze_layers:
+        raise UserError(
+            "config train.unfreeze_per_epoch unfreezes frozen layers, but "
+            "model.freeze_layers is 0; set it (e.g. --config.model."
+            "freeze_layers=4)")
+    if t.unfreeze_per_epoch and t.grad_accumulation > 1 and m.family == "hf":
+        raise UserError(
+            "train.unfreeze_per_epoch with train.grad_accumulation > 1 is not "
+            "supported for model.family=hf yet; use one of them")
     return config
 
 

@@ -162,3 +162,107 @@ def test_xla_with_length_buckets(tiny_config, tmp_path, family):
     tiny_config.data.bucket_lengths = "8"
     results = trainer.train(tiny_config, str(tmp_path / "run"))
     assert results["test"]["accuracy"] >= 0.9
+
+
+def test_validation_in_the_history_comes_from_the_evaluate_modules(
+        tiny_config, tmp_path):
+    tiny_config.train.epochs = 2
+    workdir = str(tmp_path / "run")
+    results = trainer.train(tiny_config, workdir)
+    with open(os.path.join(workdir, run_folder.HISTORY)) as f:
+        last = list(csv.DictReader(f))[-1]
+    # Every metric of the task, each epoch; the last epoch's equal the
+    # final evaluation of the same weights.
+    for name in ("loss", "accuracy", "f1_macro", "precision_macro"):
+        assert float(last[f"val_{name}"]) == pytest.approx(
+            results["validation"][name]), name
+
+
+def test_early_stopping_and_restore_best_from_the_config(tiny_config,
+                                                         tmp_path):
+    # The training loss falls each epoch, so "max" of it is best at epoch 1
+    # and never improves after: patience 2 stops after epoch 3.
+    t = tiny_config.train
+    t.monitor, t.monitor_mode = "loss", "max"
+    t.early_stopping_patience = 2
+    t.restore_best = True
+    t.tensorboard_steps = 4
+    workdir = str(tmp_path / "run")
+    results = trainer.train(tiny_config, workdir)
+    with open(os.path.join(workdir, run_folder.HISTORY)) as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 3 and float(rows[2]["loss"]) < float(rows[0]["loss"])
+    # The run ends with epoch 1's weights: its validation figures.
+    assert results["validation"]["loss"] == pytest.approx(
+        float(rows[0]["val_loss"]))
+    assert float(rows[2]["val_loss"]) != pytest.approx(
+        float(rows[0]["val_loss"]))
+    assert not os.path.exists(os.path.join(workdir, "best"))
+    assert os.listdir(os.path.join(workdir, trainer.TENSORBOARD))
+
+
+def test_diverging_run_stops_with_a_clear_error_keeping_good_state(
+        tiny_config, tmp_path):
+    import numpy as np
+    import tf_keras
+
+    from tfft.training.checkpoint import Checkpoints
+
+    class Poison(tf_keras.callbacks.Callback):
+        """NaN weights after batch 3 of epoch 2."""
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if self.epoch == 1 and batch == 2:
+                for v in self.model.trainable_variables:
+                    v.assign(v * np.nan)
+
+    tiny_config.train.checkpoint_steps = 1
+    workdir = str(tmp_path / "run")
+    with pytest.raises(UserError, match=(
+            r"loss became nan at epoch 2, batch 4.*last good checkpoint is "
+            r".*checkpoints/\d+$")):
+        trainer.train(tiny_config, workdir, callbacks=[Poison()])
+    assert not run_folder.RunFolder(workdir).is_complete()
+    latest = Checkpoints(workdir).latest()
+    assert tuple(Checkpoints.read_state(latest)["position"]) == (1, 2)
+
+
+def test_lora_run_saves_merged_weights_that_reload(tiny_config, tmp_path):
+    tiny_config.model.lora_rank = 4
+    tiny_config.train.epochs = 2
+    workdir = str(tmp_path / "run")
+    trainer.train(tiny_config, workdir)
+    with open(os.path.join(workdir, run_folder.predictions_file("test"))) \
+            as f:
+        preds = [json.loads(line) for line in f]
+    # Reloaded as a plain backbone (adapters merged into the kernels), it
+    # computes what the adapted model computed.
+    run = load_run(workdir)
+    assert not [layer for layer in run.bundle.model.backbone._flatten_layers()
+                if getattr(layer, "lora_enabled", False)]
+    test = run.task.prepare(sources.load_splits(run.config.data))["test"]
+    again = run.task.predictions(
+        run.outputs(run.task.tokenize(test, run.bundle.tokenizer)), test)
+    for old, new in zip(preds, again):
+        assert new["probabilities"]["pos"] == pytest.approx(
+            old["probabilities"]["pos"], abs=1e-5)
+
+
+@pytest.mark.parametrize("family", ["keras_hub", "hf"])
+def test_frozen_layers_with_gradual_unfreezing_from_the_config(
+        tiny_config, tmp_path, family, caplog):
+    tiny_config.model.family = family
+    tiny_config.model.freeze_embeddings = True
+    tiny_config.model.freeze_layers = 2
+    tiny_config.train.unfreeze_per_epoch = 1
+    tiny_config.train.epochs = 3
+    caplog.set_level("INFO")
+    trainer.train(tiny_config, str(tmp_path / "run"))
+    schedule = [r.getMessage() for r in caplog.records
+                if "layers are frozen" in r.getMessage()]
+    # Epoch 1 trains with both layers frozen (as compiled), then one more
+    # layer unfreezes each epoch.
+    assert schedule == ["Epoch 2: the bottom 1 of 2 layers are frozen",
+                        "Epoch 3: the bottom 0 of 2 layers are frozen"]

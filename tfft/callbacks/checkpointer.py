@@ -1,5 +1,7 @@
 """Saves the full training state so that a killed run can resume."""
 
+import math
+
 import tf_keras
 from absl import logging
 
@@ -15,7 +17,9 @@ class Checkpointer(tf_keras.callbacks.Callback):
     position in the data, the epoch logs so far (`epoch_logs`) and the
     state of each callback in `stateful` (objects with `get_state()` and
     `set_state(state)`). Put it last in `callbacks`, so that the state it
-    saves at an epoch's end includes the other callbacks' work.
+    saves at an epoch's end includes the other callbacks' work. A state
+    whose loss or weights are NaN or infinite is never saved: the newest
+    checkpoint stays the last good one.
 
     `tfft.training.trainer` resumes from these checkpoints and feeds the
     data from the saved position. In your own `fit` code (either family)::
@@ -52,26 +56,41 @@ class Checkpointer(tf_keras.callbacks.Callback):
         epoch, done = self.position.epoch, self.position.batch + 1
         self.position = Position(epoch, done)
         if (self.every_steps and done % self.every_steps == 0
-                and done != self.steps_per_epoch):  # the epoch end saves
+                and done != self.steps_per_epoch  # the epoch end saves
+                and _finite(logs)):
             self.save()
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch_logs.append({k: float(v) for k, v in (logs or {}).items()})
         self.position = Position(epoch + 1, 0)
-        self.save()
+        if _finite(logs):
+            self.save()
+        else:
+            logging.warning("Epoch %d: loss is not finite; no checkpoint",
+                            epoch + 1)
 
     def state(self) -> dict:
         return {"epoch_logs": self.epoch_logs,
                 "callbacks": {state_key(self.stateful, cb): cb.get_state()
                               for cb in self.stateful}}
 
-    def save(self) -> str:
+    def save(self):
         path = self.checkpoints.save(self._variables, self.position,
                                      self.state())
+        if path is None:
+            logging.warning("Not saving epoch %d, batch %d: the weights are "
+                            "not finite", self.position.epoch,
+                            self.position.batch)
+            return None
         self.saved.append(path)
         logging.info("Checkpoint %s at epoch %d, batch %d", path,
                      self.position.epoch, self.position.batch)
         return path
+
+
+def _finite(logs) -> bool:
+    return all(math.isfinite(float(v)) for k, v in (logs or {}).items()
+               if k in ("loss", "val_loss"))
 
 
 def state_key(callbacks, callback) -> str:

@@ -1,13 +1,9 @@
 """Exports the best model so far as the next TF Serving version."""
 
-import math
-
 import tf_keras
 from absl import logging
 
-from tfft.errors import UserError
-
-MODES = ("min", "max")
+from tfft.callbacks.monitor import Monitor
 
 
 class SavedModelExporter(tf_keras.callbacks.Callback):
@@ -28,34 +24,26 @@ class SavedModelExporter(tf_keras.callbacks.Callback):
         bundle.model.fit(train, validation_data=val, callbacks=[exporter])
 
     After `fit`: `best` (the monitored value) and `exported` (paths written).
+    `get_state`/`set_state` carry them over a resume.
     """
 
     def __init__(self, export_dir, *, tokenizer, task, config,
                  monitor="val_loss", mode="min", keep=3, allow_ops=()):
         super().__init__()
-        if mode not in MODES:
-            raise UserError(f"SavedModelExporter mode {mode!r} must be "
-                            "'min' or 'max'")
+        self._monitor = Monitor(monitor, mode, owner="SavedModelExporter")
         self.export_dir = export_dir
         self.tokenizer, self.task, self.config = tokenizer, task, config
         self.monitor, self.mode, self.keep = monitor, mode, keep
         self.allow_ops = tuple(allow_ops)
-        self.best = math.inf if mode == "min" else -math.inf
         self.exported = []
 
-    def improved(self, value) -> bool:
-        return value < self.best if self.mode == "min" else value > self.best
+    @property
+    def best(self) -> float:
+        return self._monitor.best
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        if self.monitor not in logs:
-            raise UserError(
-                f"the exporter monitors {self.monitor!r}, which fit's epoch "
-                f"logs lack (they have {', '.join(sorted(logs)) or 'none'}); "
-                "pass validation_data to fit or monitor one of those"
-            )
-        value = float(logs[self.monitor])
-        if math.isnan(value) or not self.improved(value):
+        value = self._monitor.value(logs)
+        if not self._monitor.improved(value):
             return
         from tfft.export import saved_model
 
@@ -64,7 +52,14 @@ class SavedModelExporter(tf_keras.callbacks.Callback):
             self.export_dir, keep=self.keep, allow_ops=self.allow_ops,
             extra_metadata={"epoch": epoch + 1, "monitor": self.monitor,
                             "value": value})
-        self.best = value
+        self._monitor.update(value)
         self.exported.append(path)
         logging.info("Epoch %d: %s=%.5g improved; exported %s (%s)",
                      epoch + 1, self.monitor, value, path, report.summary())
+
+    def get_state(self) -> dict:
+        return {**self._monitor.get_state(), "exported": self.exported}
+
+    def set_state(self, state: dict) -> None:
+        self._monitor.set_state(state)
+        self.exported = list(state["exported"])

@@ -30,10 +30,12 @@ VARIABLES = "variables.npz"
 STATE = "state.json"
 
 
-def build_optimizer(model) -> None:
+def build_optimizer(model, variables=None) -> None:
     """Creates the optimizer's slots now (they are created lazily at the
-    first step), so that they can be restored before training."""
-    model.optimizer.build(model.trainable_variables)
+    first step), so that they can be restored before training: for
+    `variables`, by default the trainable ones (pass all that will train
+    when layers are unfrozen later). A built optimizer is left as it is."""
+    model.optimizer.build(list(variables or model.trainable_variables))
 
 
 def training_variables(model) -> list:
@@ -55,18 +57,23 @@ def _describe(variables) -> list:
 
 
 class Checkpoints:
-    """The checkpoints of one run folder (newest `keep` are kept)."""
+    """The checkpoints in `workdir/name/` (newest `keep` are kept)."""
 
-    def __init__(self, workdir: str, keep: int = 2):
-        self.directory = os.path.join(workdir, CHECKPOINTS)
+    def __init__(self, workdir: str, keep: int = 2, name: str = CHECKPOINTS):
+        self.directory = os.path.join(workdir, name)
         self.keep = keep
 
     def latest(self):
         """The newest complete checkpoint's path, or None."""
         return numbered_dirs.latest(self.directory, STATE)
 
-    def save(self, variables, position: Position, state: dict) -> str:
+    def save(self, variables, position: Position, state: dict):
+        """Writes a new checkpoint and returns its path; writes nothing and
+        returns None if a floating-point variable holds NaN or infinity."""
         values = [np.asarray(v.numpy()) for v in variables]
+        if not all(np.isfinite(x).all() for x in values
+                   if np.issubdtype(x.dtype, np.floating)):
+            return None
 
         def write(tmp):
             os.makedirs(tmp)

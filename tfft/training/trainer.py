@@ -21,13 +21,20 @@ from tfft import config as config_lib
 from tfft import keras_compat
 from tfft import run_folder
 from tfft.callbacks import checkpointer as checkpointer_lib
+from tfft.callbacks.best_checkpoint import BestCheckpoint
+from tfft.callbacks.early_stopping import EarlyStopping
+from tfft.callbacks.gradual_unfreezing import GradualUnfreezing
+from tfft.callbacks.non_finite_guard import NonFiniteGuard
 from tfft.callbacks.saved_model_exporter import SavedModelExporter
 from tfft.callbacks.step_history import StepHistory
+from tfft.callbacks.tensorboard import TensorBoard
+from tfft.callbacks.validation_metrics import ValidationMetrics
 from tfft.data import pipeline
 from tfft.data import sources
 from tfft.errors import UserError
 from tfft.inference import model_outputs
 from tfft.models import builder
+from tfft.models import freezing
 from tfft.tasks import get_task
 from tfft.training import checkpoint
 from tfft.training import report
@@ -35,6 +42,7 @@ from tfft.training.optimization import build_optimizer
 from tfft.training.strategy import get_strategy
 
 EVAL_SPLITS = ("validation", "test")
+TENSORBOARD = "tensorboard"
 
 
 def train(config, workdir: str, callbacks=()) -> dict:
@@ -82,9 +90,6 @@ def _train(config, workdir, callbacks):
     # TPUs compile one program per shape: static length, full batches.
     on_tpu = isinstance(strategy, tf.distribute.TPUStrategy)
     collate = task.collator(bundle.tokenizer, static=on_tpu)
-    validation_data = pipeline.to_tf_dataset(
-        tokenized["validation"], batch_size=eval_batch, shuffle=False,
-        collate_fn=collate)
     steps_per_epoch = pipeline.steps_per_epoch(
         len(tokenized["train"]), global_batch, drop_remainder=on_tpu)
     accumulate = config.train.grad_accumulation
@@ -92,7 +97,16 @@ def _train(config, workdir, callbacks):
                           // accumulate)
     keras = bundle.keras
     model = bundle.model
+    m = config.model
     with strategy.scope():
+        if m.lora_rank:
+            freezing.enable_lora(model, m.lora_rank, m.lora_alpha,
+                                 config_lib.split_list(m.lora_targets))
+        # Everything that will train at some point (layers unfreeze later).
+        will_train = list(model.trainable_variables)
+        if m.freeze_layers or m.freeze_embeddings:
+            freezing.freeze(model, embeddings=m.freeze_embeddings,
+                            layers=m.freeze_layers)
         if not keras_compat.native_gradient_accumulation(keras):
             model.enable_gradient_accumulation(accumulate)
         model.compile(
@@ -100,17 +114,42 @@ def _train(config, workdir, callbacks):
             loss=task.build_losses(keras),
             metrics=task.build_metrics(keras),
             jit_compile=config.train.jit_compile)
-        checkpoint.build_optimizer(model)
+        checkpoint.build_optimizer(model, will_train)
 
     steps = StepHistory(keys=("loss", task.main_metric),
                         steps_per_epoch=steps_per_epoch)
-    callbacks = [steps, *callbacks]
+    guard = NonFiniteGuard()
+    ours = [guard, steps]
+    if config.train.unfreeze_per_epoch:
+        ours.append(GradualUnfreezing(m.freeze_layers,
+                                      config.train.unfreeze_per_epoch))
+    validation_data = None
+    if config.train.validation_metrics:
+        # First: the callbacks after it see its val_<name> entries.
+        ours.insert(0, ValidationMetrics.for_task(
+            task, tokenized["validation"], bundle.tokenizer, eval_batch))
+    else:
+        validation_data = pipeline.to_tf_dataset(
+            tokenized["validation"], batch_size=eval_batch, shuffle=False,
+            collate_fn=collate)
+    t = config.train
+    best = early = None
+    if t.restore_best:
+        best = BestCheckpoint(run.workdir, t.monitor, t.monitor_mode)
+        ours.append(best)
+    if t.early_stopping_patience:
+        early = EarlyStopping(t.monitor, t.monitor_mode,
+                              patience=t.early_stopping_patience)
+        ours.append(early)
     if config.export.dir:
         e = config.export
-        callbacks.append(SavedModelExporter(
+        ours.append(SavedModelExporter(
             e.dir, tokenizer=bundle.tokenizer, task=task, config=config,
             monitor=e.monitor, mode=e.mode, keep=e.keep,
             allow_ops=config_lib.split_list(e.allow_ops)))
+    if t.tensorboard_steps:
+        ours.append(TensorBoard(run.path(TENSORBOARD), t.tensorboard_steps))
+    callbacks = [*ours, *callbacks]
     stateful = [cb for cb in callbacks
                 if hasattr(cb, "get_state") and hasattr(cb, "set_state")]
     start, epoch_logs = pipeline.Position(0, 0), []
@@ -123,7 +162,7 @@ def _train(config, workdir, callbacks):
         logging.info("Resuming from %s: epoch %d, batch %d", resume_from,
                      start.epoch + 1, start.batch)
     saver = checkpointer_lib.Checkpointer(
-        checkpoints, every_steps=config.train.checkpoint_steps,
+        checkpoints, every_steps=t.checkpoint_steps,
         start=start, steps_per_epoch=steps_per_epoch, stateful=stateful,
         epoch_logs=epoch_logs)
     callbacks.append(saver)  # last: saves the others' state
@@ -131,10 +170,12 @@ def _train(config, workdir, callbacks):
         "Training %s (%s family, %d replica(s), global batch %d x %d "
         "accumulated, %d batches per epoch, %d epoch(s), %s%s)",
         config.model.path, config.model.family, replicas, global_batch,
-        accumulate, steps_per_epoch, config.train.epochs,
-        config.train.precision, ", XLA" if config.train.jit_compile else "")
+        accumulate, steps_per_epoch, t.epochs, t.precision,
+        ", XLA" if t.jit_compile else "")
     fit_started = time.time()
-    for first, stop in _segments(start, config.train.epochs):
+    for first, stop in _segments(start, t.epochs):
+        if early is not None and early.stopped:
+            break
         train_data = pipeline.train_stream(
             tokenized["train"], batch_size=global_batch, collate_fn=collate,
             seed=config.seed, start=first, stop=stop, drop_remainder=on_tpu)
@@ -142,9 +183,19 @@ def _train(config, workdir, callbacks):
                   initial_epoch=first.epoch, epochs=stop.epoch,
                   steps_per_epoch=steps_per_epoch - first.batch,
                   shuffle=False,  # train_stream orders the data itself
-                  verbose=config.train.verbose, callbacks=callbacks)
+                  verbose=t.verbose, callbacks=callbacks)
+        if guard.tripped:
+            last_good = checkpoints.latest()
+            raise UserError(
+                f"{guard.message()}. The run is unfinished; its last good "
+                f"checkpoint is {last_good or 'none (no state was saved)'}")
         if model.stop_training:
             break
+    if best is not None and best.best_epoch is not None:
+        with strategy.scope():
+            epoch = best.restore(model)
+        logging.info("Restored the best weights: epoch %d (%s=%.5g)",
+                     epoch + 1, t.monitor, best.best)
     fit_seconds = time.time() - fit_started
     history = _by_key(saver.epoch_logs)
 
@@ -166,6 +217,8 @@ def _train(config, workdir, callbacks):
             "text_columns": config_lib.split_list(config.data.text_columns),
         })
     shutil.rmtree(checkpoints.directory, ignore_errors=True)
+    if best is not None:
+        shutil.rmtree(best.checkpoints.directory, ignore_errors=True)
     run.mark_complete({
         "main_metric": task.main_metric,
         "test": results["test"].get(task.main_metric),
