@@ -9,6 +9,7 @@ and trains on from its position in the data. A resume mid-epoch calls
 `fit` twice: once for the rest of that epoch, once for the epochs after.
 """
 
+import dataclasses
 import json
 import os
 import shutil
@@ -118,38 +119,17 @@ def _train(config, workdir, callbacks):
 
     steps = StepHistory(keys=("loss", task.main_metric),
                         steps_per_epoch=steps_per_epoch)
-    guard = NonFiniteGuard()
-    ours = [guard, steps]
-    if config.train.unfreeze_per_epoch:
-        ours.append(GradualUnfreezing(m.freeze_layers,
-                                      config.train.unfreeze_per_epoch))
+    ours = _config_callbacks(config, run, task, bundle, tokenized,
+                             eval_batch)
     validation_data = None
-    if config.train.validation_metrics:
-        # First: the callbacks after it see its val_<name> entries.
-        ours.insert(0, ValidationMetrics.for_task(
-            task, tokenized["validation"], bundle.tokenizer, eval_batch))
-    else:
+    if ours.metrics is None:
         validation_data = pipeline.to_tf_dataset(
             tokenized["validation"], batch_size=eval_batch, shuffle=False,
             collate_fn=collate)
+    guard, best, early = ours.guard, ours.best, ours.early
     t = config.train
-    best = early = None
-    if t.restore_best:
-        best = BestCheckpoint(run.workdir, t.monitor, t.monitor_mode)
-        ours.append(best)
-    if t.early_stopping_patience:
-        early = EarlyStopping(t.monitor, t.monitor_mode,
-                              patience=t.early_stopping_patience)
-        ours.append(early)
-    if config.export.dir:
-        e = config.export
-        ours.append(SavedModelExporter(
-            e.dir, tokenizer=bundle.tokenizer, task=task, config=config,
-            monitor=e.monitor, mode=e.mode, keep=e.keep,
-            allow_ops=config_lib.split_list(e.allow_ops)))
-    if t.tensorboard_steps:
-        ours.append(TensorBoard(run.path(TENSORBOARD), t.tensorboard_steps))
-    callbacks = [*ours, *callbacks]
+    callbacks = [ours.metrics, steps, *ours.others, *callbacks]
+    callbacks = [cb for cb in callbacks if cb is not None]
     stateful = [cb for cb in callbacks
                 if hasattr(cb, "get_state") and hasattr(cb, "set_state")]
     start, epoch_logs = pipeline.Position(0, 0), []
@@ -226,6 +206,45 @@ def _train(config, workdir, callbacks):
         "total_seconds": round(time.time() - started, 1),
     })
     return results
+
+
+@dataclasses.dataclass
+class _ConfigCallbacks:
+    metrics: object  # ValidationMetrics or None (fit validates)
+    guard: NonFiniteGuard
+    best: object  # BestCheckpoint or None
+    early: object  # EarlyStopping or None
+    others: list  # all but `metrics`, in call order
+
+
+def _config_callbacks(config, run, task, bundle, tokenized, eval_batch):
+    """The callbacks the config asks for. `metrics` goes first: the
+    callbacks after it see its val_<name> entries."""
+    t, m, e = config.train, config.model, config.export
+    metrics = best = early = None
+    guard = NonFiniteGuard()
+    others = [guard]
+    if t.validation_metrics:
+        metrics = ValidationMetrics.for_task(
+            task, tokenized["validation"], bundle.tokenizer, eval_batch)
+    if t.unfreeze_per_epoch:
+        others.append(GradualUnfreezing(m.freeze_layers,
+                                        t.unfreeze_per_epoch))
+    if t.restore_best:
+        best = BestCheckpoint(run.workdir, t.monitor, t.monitor_mode)
+        others.append(best)
+    if t.early_stopping_patience:
+        early = EarlyStopping(t.monitor, t.monitor_mode,
+                              patience=t.early_stopping_patience)
+        others.append(early)
+    if e.dir:
+        others.append(SavedModelExporter(
+            e.dir, tokenizer=bundle.tokenizer, task=task, config=config,
+            monitor=e.monitor, mode=e.mode, keep=e.keep,
+            allow_ops=config_lib.split_list(e.allow_ops)))
+    if t.tensorboard_steps:
+        others.append(TensorBoard(run.path(TENSORBOARD), t.tensorboard_steps))
+    return _ConfigCallbacks(metrics, guard, best, early, others)
 
 
 def _segments(start, epochs):
