@@ -8,15 +8,17 @@ Command:
   tfft-train --config=configs/sentiment_minilm.py --workdir=runs/rt
   (HF family: add --config.model.family=hf)
 
-Expected on 2 CPU cores, no GPU (measured 2026-11-23), mixed_bfloat16 (the
-default here: the fastest setting of tools/bench_fit.py --grid=all that
-keeps accuracy; XLA and length buckets are slower on this CPU):
-  keras_hub: test accuracy 0.815, validation 0.846; tfft-train 198-242 s
-             (fit 168-212 s; 198 s from a clean clone).
-  hf:        test accuracy 0.819, validation 0.833; 232 s (fit 210 s).
-With --config.train.precision=float32: keras_hub 0.818 / 0.834 in 260-300 s
-(fit 245-271 s); hf 0.821 / 0.834 in 304 s. On a GPU without bf16
-(pre-Ampere), use float32 or mixed_float16.
+Expected on 2 CPU cores, no GPU (measured 2026-11-27 from a clean clone),
+mixed_bfloat16 (the default here: the fastest setting of
+tools/bench_fit.py --grid=all that keeps accuracy; XLA and length buckets
+are slower on this CPU):
+  keras_hub: test accuracy 0.824, validation 0.836; tfft-train 237 s
+             (fit 209 s, including 4 checkpoints and the epoch's
+             validation).
+  hf:        test accuracy 0.815, validation 0.836; 298 s (fit 271 s).
+With --config.train.precision=float32: keras_hub 0.814 / 0.840 in 365 s
+(fit 329 s). On a GPU without bf16 (pre-Ampere), use float32 or
+mixed_float16.
 Runs are reproducible: the same seed gave the same metrics twice.
 
 Serve it (TF Serving's DIR/<version>/ layout, raw strings in):
