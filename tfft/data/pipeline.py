@@ -43,6 +43,9 @@ def to_tf_dataset(dataset: datasets.Dataset, *, batch_size: int,
     return tf_dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
+GROUP = 50  # batches per length-sorted chunk (group_by_length)
+
+
 class Position(typing.NamedTuple):
     """A place in training: `batch` batches into `epoch` (both from 0)."""
     epoch: int
@@ -61,27 +64,60 @@ def epoch_order(num_examples: int, seed: int, epoch: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(num_examples)
 
 
+def epoch_batches(num_examples, *, batch_size, seed, epoch,
+                  drop_remainder=False, lengths=None, group=GROUP):
+    """The batches (arrays of example indices) of epoch `epoch`, in order:
+    a pure function of its arguments.
+
+    With `lengths` (tokens per example), examples are grouped by length:
+    the epoch's order is cut into chunks of `group` batches, each chunk is
+    sorted by length and cut into batches, and the batches are shuffled
+    (seeded). Batches then hold examples of similar length, so dynamic
+    padding adds few pad tokens, while each epoch still visits every example
+    in a fresh order (transformers' `group_by_length` does the same)."""
+    order = epoch_order(num_examples, seed, epoch)
+    if lengths is not None:
+        lengths = np.asarray(lengths)
+        chunk = batch_size * group
+        order = np.concatenate([
+            part[np.argsort(-lengths[part], kind="stable")]
+            for part in np.split(order, range(chunk, len(order), chunk))
+        ]) if len(order) else order
+    batches = np.split(order, range(batch_size, len(order), batch_size))
+    if drop_remainder and batches and len(batches[-1]) < batch_size:
+        batches = batches[:-1]
+    if lengths is not None:
+        shuffle = np.random.default_rng([seed, epoch, 1]).permutation
+        batches = [batches[i] for i in shuffle(len(batches))]
+    return batches
+
+
 def batch_indices(num_examples, *, batch_size, seed, start: Position,
-                  stop: Position, drop_remainder=False):
+                  stop: Position, drop_remainder=False, lengths=None):
     """Yields the example indices of each batch from `start` up to (not
-    including) `stop`."""
-    per_epoch = steps_per_epoch(num_examples, batch_size, drop_remainder)
+    including) `stop` (see `epoch_batches`)."""
     epoch, batch = start
     while (epoch, batch) < tuple(stop):
-        order = epoch_order(num_examples, seed, epoch)
-        yield order[batch * batch_size:(batch + 1) * batch_size]
-        batch += 1
-        if batch == per_epoch:
-            epoch, batch = epoch + 1, 0
+        batches = epoch_batches(num_examples, batch_size=batch_size,
+                                seed=seed, epoch=epoch,
+                                drop_remainder=drop_remainder,
+                                lengths=lengths)
+        for indices in batches[batch:]:
+            if (epoch, batch) >= tuple(stop):
+                return
+            yield indices
+            batch += 1
+        epoch, batch = epoch + 1, 0
 
 
 def train_stream(dataset: datasets.Dataset, *, batch_size: int, collate_fn,
                  seed: int, start: Position, stop: Position,
-                 drop_remainder=False, label_column="labels"
-                 ) -> tf.data.Dataset:
+                 drop_remainder=False, label_column="labels",
+                 group_by_length=False) -> tf.data.Dataset:
     """`(features, labels)` batches from `start` to `stop`, epoch after
-    epoch, each epoch in `epoch_order`. Finite and not repeated: `fit`
-    needs `steps_per_epoch`. Integer features are int32."""
+    epoch, each epoch in `epoch_batches` order (grouped by length if
+    `group_by_length`). Finite and not repeated: `fit` needs
+    `steps_per_epoch`. Integer features are int32."""
     inputs = [c for c in (*MODEL_INPUTS, label_column)
               if c in dataset.column_names]
     source = dataset.select_columns(inputs).with_format(None)
@@ -103,10 +139,13 @@ def train_stream(dataset: datasets.Dataset, *, batch_size: int, collate_fn,
         label = parts.pop(label_column, None)
         return parts if label is None else (parts, label)
 
+    lengths = ([len(ids) for ids in source["input_ids"]]
+               if group_by_length else None)
+
     def generate():
         yield from batch_indices(
             len(source), batch_size=batch_size, seed=seed, start=start,
-            stop=stop, drop_remainder=drop_remainder)
+            stop=stop, drop_remainder=drop_remainder, lengths=lengths)
 
     stream = tf.data.Dataset.from_generator(
         generate, output_signature=tf.TensorSpec([None], tf.int64))

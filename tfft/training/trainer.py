@@ -158,7 +158,8 @@ def _train(config, workdir, callbacks):
             break
         train_data = pipeline.train_stream(
             tokenized["train"], batch_size=global_batch, collate_fn=collate,
-            seed=config.seed, start=first, stop=stop, drop_remainder=on_tpu)
+            seed=config.seed, start=first, stop=stop, drop_remainder=on_tpu,
+            group_by_length=config.data.group_by_length)
         model.fit(train_data, validation_data=validation_data,
                   initial_epoch=first.epoch, epochs=stop.epoch,
                   steps_per_epoch=steps_per_epoch - first.batch,
