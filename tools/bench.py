@@ -1,0 +1,305 @@
+"""tfft against the tools users would pick instead, in one run.
+
+    python tools/bench.py [--contenders=tfft,seeds_tf,keras_hub,hf_torch]
+        [--epochs=2 --learning_rate=1e-4 --eval_every=25 --out=bench_results]
+
+Workload: all-MiniLM-L6-v2 on the bundled Rotten Tomatoes snippets, a
+seeded 4,000-train / 1,000-test split, max length 128, batch 32; the same
+learning rate, epochs and seed for every contender. Contenders
+(`tools/contenders/`, each in its own process):
+  tfft       tfft's default recipe (configs/sentiment_minilm.py)
+  seeds_tf   TFAutoModelForSequenceClassification, padding="max_length",
+             to_tf_dataset, fp32 fit
+  keras_hub  keras_hub.models.BertTextClassifier, default preprocessing
+  hf_torch   transformers' PyTorch Trainer, defaults, dynamic padding
+             (needs `pip install -e ".[bench]"`: torch 2.13.0)
+
+Per contender: steady training examples/s (after `--warmup_steps`; the
+time to get there is reported apart), setup and training wall time,
+test accuracy, the time to reach `--target` test accuracy (evaluated every
+`--eval_every` steps with the clock stopped; counted from the contender's
+start, loading and tokenizing included) and peak resident memory. Also the
+machine's fp32/bf16 matmul peak, tfft's model FLOPs utilisation, and tfft's
+input pipeline alone (batches/s with no model). Writes `results.json` and
+`results.md` to `--out` and prints the table. A benchmark, not a test.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from absl import flags
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from tfft.cli import common  # noqa: E402
+from tfft.errors import UserError  # noqa: E402
+
+CONTENDERS = ("tfft", "seeds_tf", "keras_hub", "hf_torch")
+MODULES = {"tfft": "tfft_recipe", "seeds_tf": "seeds_tf",
+           "keras_hub": "keras_hub_classifier", "hf_torch": "hf_torch"}
+
+_CONTENDERS = flags.DEFINE_list("contenders", list(CONTENDERS),
+                                "Which to run.")
+_EPOCHS = flags.DEFINE_integer("epochs", 2, "Epochs for every contender.")
+_LR = flags.DEFINE_float("learning_rate", 1e-4, "Peak learning rate.")
+_BATCH = flags.DEFINE_integer("batch_size", 32, "Batch size.")
+_MAX_LENGTH = flags.DEFINE_integer("max_length", 128, "Max tokens.")
+_TRAIN = flags.DEFINE_integer("train_size", 4000, "Training examples.")
+_TEST = flags.DEFINE_integer("test_size", 1000, "Test examples.")
+_EVAL_EVERY = flags.DEFINE_integer("eval_every", 25, "Steps between the "
+                                   "test evaluations of the curve.")
+_WARMUP = flags.DEFINE_integer("warmup_steps", 10, "Steps left out of the "
+                               "steady rate.")
+_TARGET = flags.DEFINE_float("target", 0.80, "Test accuracy to reach.")
+_SEED = flags.DEFINE_integer("seed", 0, "Split and training seed.")
+_OUT = flags.DEFINE_string("out", "bench_results", "Output folder.")
+_CHILD = flags.DEFINE_string("child", None, "(internal) run one part.")
+_WORKLOAD = flags.DEFINE_string("workload", None, "(internal) its file.")
+
+
+def write_workload(out):
+    """The seeded split as JSON lines (label: 0 fresh, 1 rotten) and the
+    workload every contender reads."""
+    from tfft import assets
+    from tfft.data import bundled
+
+    rows = bundled.rotten_tomatoes().shuffle(seed=_SEED.value)
+    names = sorted(set(rows["label"]))
+    needed = _TRAIN.value + _TEST.value
+    rows = rows.select(range(needed))
+    paths = {}
+    for split, (lo, hi) in {"train": (0, _TRAIN.value),
+                            "test": (_TRAIN.value, needed)}.items():
+        paths[split] = os.path.join(out, f"{split}.jsonl")
+        with open(paths[split], "w") as f:
+            for r in rows.select(range(lo, hi)):
+                f.write(json.dumps({"text": r["text"],
+                                    "label": names.index(r["label"])}) + "\n")
+    workload = {
+        "model_dir": assets.model_path("all-MiniLM-L6-v2"),
+        "train_file": paths["train"], "test_file": paths["test"],
+        "max_length": _MAX_LENGTH.value, "batch_size": _BATCH.value,
+        "learning_rate": _LR.value, "epochs": _EPOCHS.value,
+        "eval_every": _EVAL_EVERY.value, "warmup_steps": _WARMUP.value,
+        "target": _TARGET.value, "seed": _SEED.value,
+    }
+    path = os.path.join(out, "workload.json")
+    with open(path, "w") as f:
+        json.dump(workload, f, indent=1)
+    return path, workload
+
+
+def run_child(name, workload_path):
+    """Runs one part in a fresh process; returns its JSON result."""
+    started = time.time()
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", HF_HUB_OFFLINE="1",
+               TOKENIZERS_PARALLELISM="false")
+    proc = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), f"--child={name}",
+         f"--workload={workload_path}"], capture_output=True, text=True,
+        env=env)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+        return {"error": tail[0][:300]}
+    result = json.loads(lines[-1])
+    result["process_seconds"] = round(time.time() - started, 1)
+    return result
+
+
+# -- the parts run in child processes --------------------------------------
+
+def child_contender(name, workload):
+    import importlib
+
+    from contenders import workload as wl
+
+    module = importlib.import_module(f"contenders.{MODULES[name]}")
+    result = module.run(workload)
+    result["peak_rss_mb"] = wl.peak_rss_mb()
+    return result
+
+
+def child_matmul(_):
+    """Peak matmul rate of this machine in TensorFlow, fp32 and bf16."""
+    import tensorflow as tf
+
+    n, repeats, out = 2048, 10, {}
+    for dtype in (tf.float32, tf.bfloat16):
+        a = tf.random.normal([n, n], dtype=tf.float32)
+        a = tf.cast(a, dtype)
+        matmul = tf.function(lambda x: tf.matmul(x, x))
+        matmul(a).numpy()
+        best = float("inf")
+        for _ in range(repeats):
+            started = time.perf_counter()
+            matmul(a).numpy()
+            best = min(best, time.perf_counter() - started)
+        out[dtype.name] = round(2 * n**3 / best / 1e9, 1)
+    return {"gflops": out}
+
+
+def child_pipeline(workload):
+    """tfft's training input pipeline alone: batches/s, no model."""
+    from tfft.cli.common import load_config_file
+    from tfft.data import pipeline
+    from tfft.data import sources
+    from tfft.models import builder
+    from tfft.tasks import get_task
+
+    config = load_config_file(os.path.join(HERE, "..", "configs",
+                                           "sentiment_minilm.py"))
+    config.data.dataset = ""
+    config.data.train_files = workload["train_file"]
+    config.data.validation_files = workload["test_file"]
+    config.data.test_files = workload["test_file"]
+    config.data.max_length = workload["max_length"]
+    task = get_task(config.task, config)
+    splits = task.prepare(sources.load_splits(config.data))
+    tokenizer = builder.family_module(config.model.family).load_tokenizer(
+        builder.resolve_path(config.model.path))
+    tokenized = task.tokenize(splits["train"], tokenizer)
+    stream = pipeline.train_stream(
+        tokenized, batch_size=workload["batch_size"],
+        collate_fn=task.collator(tokenizer), seed=0,
+        start=pipeline.Position(0, 0), stop=pipeline.Position(3, 0))
+    batches, tokens = 0, 0
+    started = time.perf_counter()
+    for features, _ in stream:
+        batches += 1
+        tokens += int(features["input_ids"].shape[1])
+    seconds = time.perf_counter() - started
+    lengths = [min(len(ids), workload["max_length"])
+               for ids in tokenized["input_ids"]]
+    return {"batches_per_second": round(batches / seconds, 1),
+            "mean_padded_length": round(tokens / batches, 1),
+            "mean_tokens": round(sum(lengths) / len(lengths), 1)}
+
+
+def child_model_shape(workload):
+    with open(os.path.join(workload["model_dir"], "config.json")) as f:
+        c = json.load(f)
+    return {"layers": c["num_hidden_layers"], "hidden": c["hidden_size"],
+            "intermediate": c["intermediate_size"]}
+
+
+CHILDREN = {"matmul": child_matmul, "pipeline": child_pipeline,
+            "shape": child_model_shape}
+
+
+# -- the report -------------------------------------------------------------
+
+def train_flops_per_example(shape, tokens):
+    """Forward + backward (3x forward) FLOPs of the encoder's matmuls."""
+    layers, d, ff = shape["layers"], shape["hidden"], shape["intermediate"]
+    dense = 2 * layers * (4 * d * d + 2 * d * ff) * tokens
+    attention = 2 * layers * 2 * tokens * tokens * d
+    return 3 * (dense + attention)
+
+
+def report(results, machine, pipeline_rate, shape, workload):
+    t = results.get("tfft", {})
+    lines = [
+        "| contender | steady examples/s | warm-up (s) | setup (s) | "
+        "training (s) | test accuracy | time to "
+        f"{workload['target']:.2f} (s) | peak RSS (MB) |",
+        "|---|---|---|---|---|---|---|---|"]
+    for name, r in results.items():
+        if "error" in r:
+            lines.append(f"| {name} | {r['error']} |||||||")
+            continue
+        lines.append(
+            f"| {name} | {r['steady_examples_per_second']} | "
+            f"{r['warmup_seconds']} | {r['setup_seconds']} | "
+            f"{r['train_seconds']} | {r['test_accuracy']:.3f} | "
+            f"{r['seconds_to_target'] or 'not reached'} | "
+            f"{r['peak_rss_mb']} |")
+    summary = {}
+    if "steady_examples_per_second" in t:
+        flops = train_flops_per_example(shape, pipeline_rate["mean_tokens"])
+        peak = machine["gflops"]["bfloat16"] * 1e9
+        summary["tfft_mfu_vs_bf16_peak"] = round(
+            t["steady_examples_per_second"] * flops / peak, 3)
+        summary["tfft_model_batches_per_second"] = round(
+            t["steady_examples_per_second"] / workload["batch_size"], 2)
+        summary["pipeline_over_model"] = round(
+            pipeline_rate["batches_per_second"]
+            / summary["tfft_model_batches_per_second"], 1)
+        for other, goal in (("hf_torch", 3.0), ("seeds_tf", 5.0),
+                            ("keras_hub", None)):
+            r = results.get(other, {})
+            if "steady_examples_per_second" not in r:
+                continue
+            ratio = (t["steady_examples_per_second"]
+                     / r["steady_examples_per_second"])
+            summary[f"speed_vs_{other}"] = round(ratio, 2)
+            if goal:
+                summary[f"speed_vs_{other}_target"] = goal
+            if t.get("seconds_to_target") and r.get("seconds_to_target"):
+                summary[f"time_to_target_vs_{other}"] = round(
+                    r["seconds_to_target"] / t["seconds_to_target"], 2)
+            summary[f"accuracy_minus_{other}"] = round(
+                t["test_accuracy"] - r["test_accuracy"], 3)
+    lines += ["", f"Machine matmul peak (TF, 2048²): fp32 "
+              f"{machine['gflops']['float32']} GFLOP/s, bf16 "
+              f"{machine['gflops']['bfloat16']} GFLOP/s. tfft input pipeline "
+              f"alone: {pipeline_rate['batches_per_second']} batches/s "
+              f"(mean padded length {pipeline_rate['mean_padded_length']}, "
+              f"mean tokens {pipeline_rate['mean_tokens']})."]
+    lines += ["", "| figure | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in summary.items()]
+    return "\n".join(lines), summary
+
+
+def main(argv):
+    del argv
+    if _CHILD.value:
+        with open(_WORKLOAD.value) as f:
+            workload = json.load(f)
+        fn = CHILDREN.get(_CHILD.value)
+        result = (fn(workload) if fn
+                  else child_contender(_CHILD.value, workload))
+        print(json.dumps(result))
+        return
+    unknown = set(_CONTENDERS.value) - set(CONTENDERS)
+    if unknown:
+        raise UserError(
+            f"unknown contenders {sorted(unknown)}; choose from "
+            f"{', '.join(CONTENDERS)}")
+    os.makedirs(_OUT.value, exist_ok=True)
+    workload_path, workload = write_workload(_OUT.value)
+    machine = run_child("matmul", workload_path)
+    pipeline_rate = run_child("pipeline", workload_path)
+    shape = child_model_shape(workload)
+    results = {}
+    for name in _CONTENDERS.value:
+        if name == "hf_torch" and not _has_torch():
+            results[name] = {"error": "torch is not installed: pip install "
+                                      "-e '.[bench]'"}
+            continue
+        results[name] = run_child(name, workload_path)
+        print(name, json.dumps(results[name]), flush=True)
+    table, summary = report(results, machine, pipeline_rate, shape, workload)
+    everything = {"workload": workload, "machine": machine,
+                  "pipeline": pipeline_rate, "results": results,
+                  "summary": summary,
+                  "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+    with open(os.path.join(_OUT.value, "results.json"), "w") as f:
+        json.dump(everything, f, indent=1)
+    with open(os.path.join(_OUT.value, "results.md"), "w") as f:
+        f.write(table + "\n")
+    print(table)
+
+
+def _has_torch() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None
+
+
+if __name__ == "__main__":
+    common.run_app(main)

@@ -1,0 +1,44 @@
+"""(a) tfft's default recipe: `configs/sentiment_minilm.py` through
+`tfft.training.trainer.train`, pointed at the workload's files."""
+
+import os
+import tempfile
+
+from contenders import workload as wl
+
+CONFIG = os.path.join(os.path.dirname(__file__), "..", "..", "configs",
+                      "sentiment_minilm.py")
+
+
+def run(w):
+    clock = wl.Clock()
+    from tfft.cli.common import load_config_file
+    from tfft.training import trainer
+
+    config = load_config_file(CONFIG)
+    d, t = config.data, config.train
+    d.dataset = ""
+    d.train_files = w["train_file"]
+    d.validation_files = w["test_file"]
+    d.test_files = w["test_file"]
+    d.max_length = w["max_length"]
+    t.batch_size = w["batch_size"]
+    t.learning_rate = w["learning_rate"]
+    t.epochs = w["epochs"]
+    t.verbose = 0
+    config.seed = w["seed"]
+    test = wl.read_rows(w["test_file"])
+    batches = wl.tf_test_batches(w["model_dir"], [r["text"] for r in test],
+                                 w["max_length"])
+    labels = [r["label"] for r in test]
+    callback = wl.keras_clock(
+        clock, lambda model: wl.tf_accuracy(model, batches, labels),
+        w["eval_every"])
+    with tempfile.TemporaryDirectory() as workdir:
+        results = trainer.train(config, os.path.join(workdir, "run"),
+                                callbacks=[callback])
+    figures = clock.figures(w["batch_size"], w["warmup_steps"], w["target"])
+    figures["test_accuracy"] = results["test"]["accuracy"]
+    figures["recipe"] = (f"tfft-train configs/sentiment_minilm.py "
+                         f"({t.precision}, dynamic padding)")
+    return figures

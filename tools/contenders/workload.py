@@ -1,0 +1,140 @@
+"""What every contender shares: the data split, the model folder, and the
+clock that separates training time from the benchmark's own evaluations.
+
+A workload is a JSON-able dict written by `tools/bench.py`:
+  model_dir, train_file, test_file (JSON lines: text, label), max_length,
+  batch_size, learning_rate, epochs, eval_every (steps), target (accuracy),
+  warmup_steps (excluded from the steady rate), seed.
+"""
+
+import json
+import resource
+import time
+
+import numpy as np
+
+
+def read_rows(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f]
+
+
+class Clock:
+    """Training time without the benchmark's evaluations.
+
+    `step_end()` after each optimizer step; `evaluate(fn)` runs
+    `fn() -> accuracy` with the clock paused and records (step, training
+    seconds, accuracy); `boundary()` marks a gap (epoch end) that the steady
+    rate leaves out but the training time keeps."""
+
+    def __init__(self):
+        self.begin = time.perf_counter()  # the contender's start
+        self.paused = 0.0
+        self.train_begin = None
+        self.ends = []  # seconds since `begin` at each step end
+        self.skip = set()  # steps whose interval holds an epoch boundary
+        self.curve = []  # (step, training seconds, accuracy)
+
+    def now(self):
+        return time.perf_counter() - self.begin - self.paused
+
+    def start_training(self):
+        if self.train_begin is None:
+            self.train_begin = self.now()
+
+    def step_end(self):
+        self.ends.append(self.now())
+
+    def boundary(self):
+        self.skip.add(len(self.ends) + 1)
+
+    def evaluate(self, fn):
+        started = time.perf_counter()
+        accuracy = float(fn())
+        self.paused_since(started)
+        return self.record(accuracy)
+
+    def paused_since(self, started):
+        """Takes the time since `started` (perf_counter) off the clock."""
+        self.paused += time.perf_counter() - started
+
+    def record(self, accuracy):
+        self.curve.append((len(self.ends), round(self.now(), 2),
+                           round(float(accuracy), 4)))
+        return accuracy
+
+    def figures(self, batch_size, warmup_steps, target):
+        ends = np.asarray(self.ends)
+        steps = np.arange(1, len(ends) + 1)
+        durations = np.diff(ends)  # interval of step i+1 (steps from 1)
+        keep = [(s > warmup_steps and s not in self.skip)
+                for s in steps[1:]]
+        steady = durations[np.asarray(keep, bool)]
+        # From the contender's start: loading and tokenizing count too.
+        reached = next((t for _, t, a in self.curve if a >= target), None)
+        return {
+            "steps": int(len(ends)),
+            "setup_seconds": round(self.train_begin, 1),
+            "warmup_seconds": round(
+                float(ends[warmup_steps - 1]) - self.train_begin, 2),
+            "steady_examples_per_second": round(
+                batch_size * len(steady) / float(steady.sum()), 1),
+            "train_seconds": round(float(ends[-1]) - self.train_begin, 1),
+            "wall_seconds": round(float(ends[-1]), 1),
+            "curve": self.curve,
+            "seconds_to_target": reached,
+        }
+
+
+def keras_clock(clock, evaluate_fn, eval_every):
+    """The clock as a tf_keras callback (both Keras flavours' fit take it):
+    `evaluate_fn(model) -> accuracy` every `eval_every` steps."""
+    import tf_keras
+
+    class KerasClock(tf_keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            clock.start_training()
+
+        def on_train_batch_end(self, batch, logs=None):
+            clock.step_end()
+            if len(clock.ends) % eval_every == 0:
+                clock.evaluate(lambda: evaluate_fn(self.model))
+
+        def on_epoch_end(self, epoch, logs=None):
+            clock.boundary()
+
+    return KerasClock()
+
+
+def tf_test_batches(model_dir, texts, max_length, batch_size=64):
+    """The test texts as tfft-named int32 input batches (transformers' fast
+    tokenizer, dynamic padding): what the TF contenders are scored on."""
+    import transformers
+
+    tokenizer = transformers.AutoTokenizer.from_pretrained(model_dir)
+    batches = []
+    for i in range(0, len(texts), batch_size):
+        enc = tokenizer(texts[i:i + batch_size], truncation=True,
+                        max_length=max_length, padding=True,
+                        return_tensors="np")
+        batches.append({k: enc[k].astype("int32") for k in
+                        ("input_ids", "attention_mask", "token_type_ids")})
+    return batches
+
+
+def tf_accuracy(model, batches, labels) -> float:
+    """Accuracy of a TF model (tfft's, or a transformers TF* one)."""
+    outputs = []
+    for batch in batches:
+        out = model(batch, training=False)
+        outputs.append(np.asarray(getattr(out, "logits", out), np.float32))
+    return accuracy(np.concatenate(outputs), labels)
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def accuracy(logits, labels) -> float:
+    return float(np.mean(np.argmax(np.asarray(logits), -1)
+                         == np.asarray(labels)))
