@@ -97,6 +97,12 @@ def tiny_config(tiny_bert, tmp_path):
     return config
 
 
+# Heavy two-family tests run keras_hub by default and hf under `-m slow`
+# (CI runs both), keeping the default suite near ten minutes on 2 cores.
+KERAS_HUB_THEN_SLOW_HF = ["keras_hub",
+                          pytest.param("hf", marks=pytest.mark.slow)]
+
+
 def asset_or_skip(fn, *args):
     """A bundled asset's path, or skip the test saying how to install it."""
     from tfft.errors import UserError

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.conftest import KERAS_HUB_THEN_SLOW_HF
 from tfft.callbacks.saved_model_exporter import SavedModelExporter
 from tfft.data import pipeline
 from tfft.data import sources
@@ -68,7 +69,7 @@ def test_min_mode_skips_nan_and_missing_monitor_is_a_clear_error(
         _exporter(tiny_config, task, bundle, str(tmp_path), mode="best")
 
 
-@pytest.mark.parametrize("family", ["keras_hub", "hf"])
+@pytest.mark.parametrize("family", KERAS_HUB_THEN_SLOW_HF)
 def test_inside_fit_exports_the_best_epoch(tiny_config, tmp_path, family):
     tiny_config.train.epochs = 3
     task, splits, bundle = _prepared(tiny_config, family)

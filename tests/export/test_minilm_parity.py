@@ -30,6 +30,7 @@ def demo_config():
     return module.get_config()
 
 
+@pytest.mark.slow  # real MiniLM over the whole RT test split (~2 min)
 @pytest.mark.parametrize("family", ["keras_hub", "hf"])
 def test_rt_test_split_probabilities_match_within_1e4(family, minilm_dir,
                                                       tmp_path):

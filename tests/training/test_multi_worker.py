@@ -13,6 +13,7 @@ import pytest
 from tests.cli.test_cli import REPO
 from tests.cli.test_cli import files  # noqa: F401  (fixture)
 from tests.cli.test_cli import tiny_args
+from tests.conftest import KERAS_HUB_THEN_SLOW_HF
 from tests.training.test_resume import arrays
 from tfft import run_folder
 
@@ -27,7 +28,7 @@ def free_ports(n):
     return ports
 
 
-@pytest.mark.parametrize("family", ["keras_hub", "hf"])
+@pytest.mark.parametrize("family", KERAS_HUB_THEN_SLOW_HF)
 def test_two_workers_on_loopback_reach_identical_weights(
         family, tiny_bert, files, tmp_path):  # noqa: F811
     workdir = str(tmp_path / "run")

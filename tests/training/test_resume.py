@@ -16,6 +16,7 @@ from tests.cli.test_cli import REPO
 from tests.cli.test_cli import files  # noqa: F401  (fixture)
 from tests.cli.test_cli import tfft
 from tests.cli.test_cli import tiny_args
+from tests.conftest import KERAS_HUB_THEN_SLOW_HF
 from tfft import run_folder
 from tfft.training.checkpoint import Checkpoints
 
@@ -44,7 +45,7 @@ def mid_epoch_checkpoint(workdir):
         else None
 
 
-@pytest.mark.parametrize("family", ["keras_hub", "hf"])
+@pytest.mark.parametrize("family", KERAS_HUB_THEN_SLOW_HF)
 def test_sigkill_mid_epoch_then_rerun_equals_uninterrupted(
         family, tiny_bert, files, tmp_path):  # noqa: F811
     def args(workdir):

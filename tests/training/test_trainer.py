@@ -121,7 +121,8 @@ def test_config_export_writes_the_best_model_during_training(tiny_config,
 
 
 @pytest.mark.parametrize("family", ["keras_hub", "hf"])
-@pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
+@pytest.mark.parametrize("precision", [
+    "mixed_bfloat16", pytest.param("mixed_float16", marks=pytest.mark.slow)])
 def test_mixed_precision_learns_with_float32_head_and_loss(
         tiny_config, tmp_path, family, precision):
     import keras
@@ -155,6 +156,7 @@ def test_mixed_precision_learns_with_float32_head_and_loss(
     assert tf_keras.mixed_precision.global_policy().name == "float32"
 
 
+@pytest.mark.slow  # XLA compiles (~40 s for both families)
 @pytest.mark.parametrize("family", ["keras_hub", "hf"])
 def test_xla_with_length_buckets(tiny_config, tmp_path, family):
     tiny_config.model.family = family
