@@ -9,7 +9,6 @@ import tensorflow as tf
 from tfft import keras_compat
 from tfft.errors import UserError
 from tfft.errors import first_line
-from tfft.models import head_weights
 from tfft.models import pooling
 
 KERAS = keras_compat.keras_for("keras_hub")  # before keras_hub: the backend
@@ -159,9 +158,7 @@ def build(path: str, model_config, task):
             "--config.model.init=random"
         ) from e
     pooling.freeze_unused_pooler(backbone, model_config.pooling)
-    model = TaskModel(backbone, task, task.build_head(KERAS, model_config))
-    model(head_weights.dummy_inputs(), training=False)
-    return model
+    return TaskModel(backbone, task, task.build_head(KERAS, model_config))
 
 
 def save_checkpoint(model: TaskModel, directory: str) -> None:
