@@ -64,9 +64,7 @@ def run(w):
             processing_class=tokenizer, compute_metrics=compute_metrics,
             callbacks=[Timing()])
         trainer.train()
-        figures = clock.figures(w["batch_size"], w["warmup_steps"],
-                                w["target"])
-        figures["test_accuracy"] = trainer.evaluate()["eval_accuracy"]
-    figures["recipe"] = ("transformers Trainer (PyTorch), defaults, "
-                         "DataCollatorWithPadding")
-    return figures
+        accuracy = trainer.evaluate()["eval_accuracy"]
+    return wl.result(clock, w, accuracy,
+                     "transformers Trainer (PyTorch), defaults, "
+                     "DataCollatorWithPadding")

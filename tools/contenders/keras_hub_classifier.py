@@ -37,8 +37,6 @@ def run(w):
 
     classifier.fit(data, epochs=w["epochs"], verbose=0, callbacks=[
         wl.keras_clock(clock, evaluate, w["eval_every"])])
-    figures = clock.figures(w["batch_size"], w["warmup_steps"], w["target"])
-    figures["test_accuracy"] = evaluate(classifier)
-    figures["recipe"] = ("keras_hub.models.BertTextClassifier, default "
-                         "preprocessor (static length), fp32 Adam")
-    return figures
+    return wl.result(clock, w, evaluate(classifier),
+                     "keras_hub.models.BertTextClassifier, default "
+                     "preprocessor (static length), fp32 Adam")

@@ -48,8 +48,6 @@ def run(w):
     evaluate = lambda m: wl.tf_accuracy(m, batches, labels)  # noqa: E731
     model.fit(tf_train, epochs=w["epochs"], verbose=0, callbacks=[
         wl.keras_clock(clock, evaluate, w["eval_every"])])
-    figures = clock.figures(w["batch_size"], w["warmup_steps"], w["target"])
-    figures["test_accuracy"] = evaluate(model)
-    figures["recipe"] = ("TFAutoModelForSequenceClassification, "
-                         "padding=max_length, to_tf_dataset, fp32 Adam")
-    return figures
+    return wl.result(clock, w, evaluate(model),
+                     "TFAutoModelForSequenceClassification, "
+                     "padding=max_length, to_tf_dataset, fp32 Adam")

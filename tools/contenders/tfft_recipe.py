@@ -37,8 +37,6 @@ def run(w):
     with tempfile.TemporaryDirectory() as workdir:
         results = trainer.train(config, os.path.join(workdir, "run"),
                                 callbacks=[callback])
-    figures = clock.figures(w["batch_size"], w["warmup_steps"], w["target"])
-    figures["test_accuracy"] = results["test"]["accuracy"]
-    figures["recipe"] = (f"tfft-train configs/sentiment_minilm.py "
-                         f"({t.precision}, dynamic padding)")
-    return figures
+    return wl.result(clock, w, results["test"]["accuracy"],
+                     f"tfft-train configs/sentiment_minilm.py "
+                     f"({t.precision}, dynamic padding)")

@@ -86,6 +86,15 @@ class Clock:
         }
 
 
+def result(clock, w, test_accuracy, recipe) -> dict:
+    """A contender's figures: the clock's, its final test accuracy and a
+    one-line description of the recipe."""
+    figures = clock.figures(w["batch_size"], w["warmup_steps"], w["target"])
+    figures["test_accuracy"] = float(test_accuracy)
+    figures["recipe"] = recipe
+    return figures
+
+
 def keras_clock(clock, evaluate_fn, eval_every):
     """The clock as a tf_keras callback (both Keras flavours' fit take it):
     `evaluate_fn(model) -> accuracy` every `eval_every` steps."""
