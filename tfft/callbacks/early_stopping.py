@@ -18,6 +18,9 @@ class EarlyStopping(tf_keras.callbacks.Callback):
         model.fit(train, validation_data=val, epochs=20, callbacks=[stop])
         stop.stopped_epoch  # 0-based epoch it stopped after, or None
 
+    After a resume, check `stopped` before calling `fit` again (tfft's
+    trainer does): `fit` clears `stop_training` when it starts.
+
     Best weights: pair it with `BestCheckpoint`.
     """
 
@@ -37,10 +40,6 @@ class EarlyStopping(tf_keras.callbacks.Callback):
     @property
     def stopped(self) -> bool:
         return self.stopped_epoch is not None
-
-    def on_train_begin(self, logs=None):
-        if self.stopped:  # stopped before a resume: stay stopped
-            self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
         value = self._monitor.value(logs)
