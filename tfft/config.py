@@ -52,7 +52,9 @@ def default_config() -> ml_collections.ConfigDict:
     # Batch training examples of similar length (chunks of 50 batches
     # sorted by length, batches shuffled): far fewer pad tokens with
     # dynamic padding. Each epoch still sees every example, reshuffled.
-    c.data.group_by_length = False
+    # On by default: on the README demo it trains 1.6x faster per step at
+    # the same accuracy (BUILD.md); False gives plain shuffled batches.
+    c.data.group_by_length = True
     # Carved (seeded, stratified) from train when a split is missing:
     # a fraction below 1, or a number of examples.
     c.data.validation_size = 0.1
