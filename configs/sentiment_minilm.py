@@ -8,17 +8,17 @@ Command:
   tfft-train --config=configs/sentiment_minilm.py --workdir=runs/rt
   (HF family: add --config.model.family=hf)
 
-Expected on 2 CPU cores, no GPU (measured 2026-11-27 from a clean clone),
-mixed_bfloat16 (the default here: the fastest setting of
-tools/bench_fit.py --grid=all that keeps accuracy; XLA and length buckets
-are slower on this CPU):
-  keras_hub: test accuracy 0.824, validation 0.836; tfft-train 237 s
-             (fit 209 s, including 4 checkpoints and the epoch's
+Expected on 2 CPU cores, no GPU (measured 2026-11-27), mixed_bfloat16 (set
+here) and length-grouped batches (tfft's default), the fastest settings of
+tools/bench_fit.py that keep accuracy (XLA and length buckets are slower
+on this CPU):
+  keras_hub: test accuracy 0.827, validation 0.834; tfft-train 191 s
+             (fit 153 s, including 4 checkpoints and the epoch's
              validation).
-  hf:        test accuracy 0.815, validation 0.836; 298 s (fit 271 s).
-With --config.train.precision=float32: keras_hub 0.814 / 0.840 in 365 s
-(fit 329 s). On a GPU without bf16 (pre-Ampere), use float32 or
-mixed_float16.
+  hf:        test accuracy 0.827, validation 0.839; 197 s (fit 166 s).
+Before length grouping (--config.data.group_by_length=False): keras_hub
+0.824 / 0.836 with fit 209 s; float32 on top: 0.814 / 0.840, fit 329 s.
+On a GPU without bf16 (pre-Ampere), use float32 or mixed_float16.
 Runs are reproducible: the same seed gave the same metrics twice.
 
 Serve it (TF Serving's DIR/<version>/ layout, raw strings in):
