@@ -19,9 +19,12 @@ time to get there is reported apart), setup and training wall time,
 test accuracy, the time to reach `--target` test accuracy (evaluated every
 `--eval_every` steps with the clock stopped; counted from the contender's
 start, loading and tokenizing included) and peak resident memory. Also the
-machine's fp32/bf16 matmul peak, tfft's model FLOPs utilisation, and tfft's
-input pipeline alone (batches/s with no model). Writes `results.json` and
-`results.md` to `--out` and prints the table. A benchmark, not a test.
+machine's fp32/bf16 matmul peak, tfft's model FLOPs utilisation, tfft's
+input pipeline alone (batches/s with no model), and (`--profile`) where a
+tfft step goes: its fit step against the same batches through the compiled
+step alone, through the input pipeline alone, and at the matmul peak.
+Writes `results.json` and `results.md` to `--out` and prints the tables.
+A benchmark, not a test.
 """
 
 import json
@@ -56,6 +59,8 @@ _WARMUP = flags.DEFINE_integer("warmup_steps", 10, "Steps left out of the "
                                "steady rate.")
 _TARGET = flags.DEFINE_float("target", 0.80, "Test accuracy to reach.")
 _SEED = flags.DEFINE_integer("seed", 0, "Split and training seed.")
+_PROFILE = flags.DEFINE_bool("profile", True, "Also profile a tfft step "
+                             "(fit, compiled step, input pipeline, matmuls).")
 _OUT = flags.DEFINE_string("out", "bench_results", "Output folder.")
 _CHILD = flags.DEFINE_string("child", None, "(internal) run one part.")
 _WORKLOAD = flags.DEFINE_string("workload", None, "(internal) its file.")
@@ -97,6 +102,7 @@ def run_child(name, workload_path):
     """Runs one part in a fresh process; returns its JSON result."""
     started = time.time()
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", HF_HUB_OFFLINE="1",
+               KERAS_BACKEND="tensorflow",
                TOKENIZERS_PARALLELISM="false")
     proc = subprocess.run(
         [sys.executable, os.path.abspath(__file__), f"--child={name}",
@@ -143,41 +149,116 @@ def child_matmul(_):
     return {"gflops": out}
 
 
+class TfftInputs:
+    """tfft's recipe on the workload, up to its tokenized train split:
+    what the trainer itself prepares for `config` (timed)."""
+
+    def __init__(self, workload, max_train_examples=0):
+        from tfft.cli.common import load_config_file
+        from tfft.data import sources
+        from tfft.models import builder
+        from tfft.tasks import get_task
+
+        config = load_config_file(os.path.join(HERE, "..", "configs",
+                                               "sentiment_minilm.py"))
+        d, t = config.data, config.train
+        d.dataset = ""
+        d.train_files = workload["train_file"]
+        d.validation_files = d.test_files = workload["test_file"]
+        d.max_length = workload["max_length"]
+        d.max_train_examples = max_train_examples
+        t.batch_size = workload["batch_size"]
+        t.learning_rate = workload["learning_rate"]
+        t.verbose = 0
+        config.seed = workload["seed"]
+        self.config = config
+        self.task = get_task(config.task, config)
+        splits = self.task.prepare(sources.load_splits(config.data))
+        self.tokenizer = builder.family_module(
+            config.model.family).load_tokenizer(
+                builder.resolve_path(config.model.path))
+        started = time.perf_counter()
+        self.train = self.task.tokenize(splits["train"], self.tokenizer)
+        self.tokenize_seconds = time.perf_counter() - started
+
+    def stream(self, epochs):
+        from tfft.data import pipeline
+
+        return pipeline.train_stream(
+            self.train, batch_size=self.config.train.batch_size,
+            collate_fn=self.task.collator(self.tokenizer),
+            seed=self.config.seed, start=pipeline.Position(0, 0),
+            stop=pipeline.Position(epochs, 0),
+            group_by_length=self.config.data.group_by_length)
+
+
 def child_pipeline(workload):
     """tfft's training input pipeline alone: batches/s, no model."""
-    from tfft.cli.common import load_config_file
-    from tfft.data import pipeline
-    from tfft.data import sources
-    from tfft.models import builder
-    from tfft.tasks import get_task
-
-    config = load_config_file(os.path.join(HERE, "..", "configs",
-                                           "sentiment_minilm.py"))
-    config.data.dataset = ""
-    config.data.train_files = workload["train_file"]
-    config.data.validation_files = workload["test_file"]
-    config.data.test_files = workload["test_file"]
-    config.data.max_length = workload["max_length"]
-    task = get_task(config.task, config)
-    splits = task.prepare(sources.load_splits(config.data))
-    tokenizer = builder.family_module(config.model.family).load_tokenizer(
-        builder.resolve_path(config.model.path))
-    tokenized = task.tokenize(splits["train"], tokenizer)
-    stream = pipeline.train_stream(
-        tokenized, batch_size=workload["batch_size"],
-        collate_fn=task.collator(tokenizer), seed=0,
-        start=pipeline.Position(0, 0), stop=pipeline.Position(3, 0))
+    inputs = TfftInputs(workload)
     batches, tokens = 0, 0
     started = time.perf_counter()
-    for features, _ in stream:
+    for features, _ in inputs.stream(epochs=3):
         batches += 1
         tokens += int(features["input_ids"].shape[1])
     seconds = time.perf_counter() - started
     lengths = [min(len(ids), workload["max_length"])
-               for ids in tokenized["input_ids"]]
+               for ids in inputs.train["input_ids"]]
     return {"batches_per_second": round(batches / seconds, 1),
             "mean_padded_length": round(tokens / batches, 1),
-            "mean_tokens": round(sum(lengths) / len(lengths), 1)}
+            "mean_tokens": round(sum(lengths) / len(lengths), 1),
+            "tokenize_examples_per_second": round(
+                len(lengths) / inputs.tokenize_seconds)}
+
+
+def child_profile(workload, steps=40, warmup=10):
+    """Where a step of tfft's recipe goes: `steps` steps of its `fit`
+    (steady time per step after `warmup`), then the same batches again
+    through `train_on_batch` (the compiled step alone: no tf.data, no
+    callbacks), the same batches through the input pipeline alone, and the
+    time the encoder's matmul FLOPs of those batches would take at this
+    machine's bf16 matmul peak."""
+    import tempfile
+
+    import tf_keras
+
+    from tfft.training import trainer
+
+    batch = workload["batch_size"]
+    inputs = TfftInputs(workload, max_train_examples=steps * batch)
+    started = time.perf_counter()
+    batches = list(inputs.stream(epochs=1))
+    pipeline_seconds = (time.perf_counter() - started) / len(batches)
+    measured = {}
+
+    class Profile(tf_keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.ends = []
+
+        def on_train_batch_end(self, step, logs=None):
+            self.ends.append(time.perf_counter())
+
+        def on_train_end(self, logs=None):
+            ends = self.ends[min(warmup, len(self.ends) // 2):]
+            measured["fit"] = (ends[-1] - ends[0]) / (len(ends) - 1)
+            for _ in range(2):  # the first pass may trace new shapes
+                started = time.perf_counter()
+                for features, labels in batches:
+                    self.model.train_on_batch(features, labels)
+                measured["bare"] = ((time.perf_counter() - started)
+                                    / len(batches))
+
+    with tempfile.TemporaryDirectory() as workdir:
+        trainer.train(inputs.config, os.path.join(workdir, "run"),
+                      callbacks=[Profile()])
+    shape = child_model_shape(workload)
+    flops = sum(batch * train_flops_per_example(
+        shape, int(features["input_ids"].shape[1]))
+        for features, _ in batches) / len(batches)
+    return {"fit_step_seconds": round(measured["fit"], 4),
+            "bare_step_seconds": round(measured["bare"], 4),
+            "pipeline_batch_seconds": round(pipeline_seconds, 4),
+            "step_gflop": round(flops / 1e9, 1),
+            "tokenize_seconds": round(inputs.tokenize_seconds, 2)}
 
 
 def child_model_shape(workload):
@@ -188,7 +269,7 @@ def child_model_shape(workload):
 
 
 CHILDREN = {"matmul": child_matmul, "pipeline": child_pipeline,
-            "shape": child_model_shape}
+            "profile": child_profile, "shape": child_model_shape}
 
 
 # -- the report -------------------------------------------------------------
@@ -201,7 +282,7 @@ def train_flops_per_example(shape, tokens):
     return 3 * (dense + attention)
 
 
-def report(results, machine, pipeline_rate, shape, workload):
+def report(results, machine, pipeline_rate, shape, workload, profile):
     t = results.get("tfft", {})
     lines = [
         "| contender | steady examples/s | warm-up (s) | setup (s) | "
@@ -250,6 +331,22 @@ def report(results, machine, pipeline_rate, shape, workload):
               f"alone: {pipeline_rate['batches_per_second']} batches/s "
               f"(mean padded length {pipeline_rate['mean_padded_length']}, "
               f"mean tokens {pipeline_rate['mean_tokens']})."]
+    if "fit_step_seconds" in profile:
+        p = profile
+        floor = p["step_gflop"] / machine["gflops"]["bfloat16"]
+        lines += ["", "Where a step of tfft's recipe goes (the profile's "
+                  "batches, keras_hub, bf16; seconds per step):", "",
+                  "| part | s/step | share of the fit step |", "|---|---|---|"]
+        for part, value in (
+                ("fit step (as trained)", p["fit_step_seconds"]),
+                ("compiled step alone (train_on_batch)",
+                 p["bare_step_seconds"]),
+                ("input pipeline alone, same batches",
+                 p["pipeline_batch_seconds"]),
+                ("encoder matmuls at the bf16 matmul peak", floor)):
+            lines.append(f"| {part} | {value:.4f} | "
+                         f"{value / p['fit_step_seconds']:.0%} |")
+        summary["tfft_step_gflop"] = p["step_gflop"]
     lines += ["", "| figure | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in summary.items()]
     return "\n".join(lines), summary
@@ -274,6 +371,7 @@ def main(argv):
     workload_path, workload = write_workload(_OUT.value)
     machine = run_child("matmul", workload_path)
     pipeline_rate = run_child("pipeline", workload_path)
+    profile = run_child("profile", workload_path) if _PROFILE.value else {}
     shape = child_model_shape(workload)
     results = {}
     for name in _CONTENDERS.value:
@@ -283,9 +381,11 @@ def main(argv):
             continue
         results[name] = run_child(name, workload_path)
         print(name, json.dumps(results[name]), flush=True)
-    table, summary = report(results, machine, pipeline_rate, shape, workload)
+    table, summary = report(results, machine, pipeline_rate, shape, workload,
+                            profile)
     everything = {"workload": workload, "machine": machine,
-                  "pipeline": pipeline_rate, "results": results,
+                  "pipeline": pipeline_rate, "profile": profile,
+                  "results": results,
                   "summary": summary,
                   "date": time.strftime("%Y-%m-%d %H:%M %Z")}
     with open(os.path.join(_OUT.value, "results.json"), "w") as f:
@@ -302,4 +402,11 @@ def _has_torch() -> bool:
 
 
 if __name__ == "__main__":
-    common.run_app(main)
+    if any(arg.startswith("--child") for arg in sys.argv):
+        # No library imported before a contender's clock starts (run_app
+        # would import datasets and transformers, and with them torch).
+        from absl import app
+
+        app.run(main)
+    else:
+        common.run_app(main)

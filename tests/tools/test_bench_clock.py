@@ -47,3 +47,19 @@ def test_figures_leave_out_evaluations_warmup_and_epoch_gaps(monkeypatch):
     assert f["train_seconds"] == pytest.approx(11.0)  # 16 - 5, no eval
     assert f["seconds_to_target"] == pytest.approx(12.0)  # from the start
     assert f["curve"] == [(4, 12.0, 0.81)]
+
+
+def test_the_benchmarks_own_preparation_is_not_setup(monkeypatch):
+    t = FakeTime(monkeypatch)
+    clock = Clock()
+    t.now = 3.0  # the contender loads its model
+    with clock.off():
+        t.now += 20.0  # the benchmark prepares its test batches
+    t.now += 1.0
+    clock.start_training()
+    for _ in range(2):
+        t.now += 2.0
+        clock.step_end()
+    f = clock.figures(batch_size=32, warmup_steps=1, target=0.8)
+    assert f["setup_seconds"] == 4.0
+    assert f["wall_seconds"] == 8.0

@@ -7,6 +7,7 @@ A workload is a JSON-able dict written by `tools/bench.py`:
   warmup_steps (excluded from the steady rate), seed.
 """
 
+import contextlib
 import json
 import resource
 import time
@@ -48,10 +49,19 @@ class Clock:
     def boundary(self):
         self.skip.add(len(self.ends) + 1)
 
-    def evaluate(self, fn):
+    @contextlib.contextmanager
+    def off(self):
+        """The benchmark's own work (preparing or running its evaluations):
+        never counted."""
         started = time.perf_counter()
-        accuracy = float(fn())
-        self.paused_since(started)
+        try:
+            yield
+        finally:
+            self.paused_since(started)
+
+    def evaluate(self, fn):
+        with self.off():
+            accuracy = float(fn())
         return self.record(accuracy)
 
     def paused_since(self, started):
