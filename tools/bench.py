@@ -240,12 +240,9 @@ def child_profile(workload, steps=40, warmup=10):
         def on_train_end(self, logs=None):
             ends = self.ends[min(warmup, len(self.ends) // 2):]
             measured["fit"] = (ends[-1] - ends[0]) / (len(ends) - 1)
-            for _ in range(2):  # the first pass may trace new shapes
-                started = time.perf_counter()
-                for features, labels in batches:
-                    self.model.train_on_batch(features, labels)
-                measured["bare"] = ((time.perf_counter() - started)
-                                    / len(batches))
+            measured["bare"] = per_batch(
+                batches, lambda x, y: self.model.train_on_batch(x, y))
+            measured.update(step_parts(self.model, batches))
 
     with tempfile.TemporaryDirectory() as workdir:
         trainer.train(inputs.config, os.path.join(workdir, "run"),
@@ -256,6 +253,8 @@ def child_profile(workload, steps=40, warmup=10):
         for features, _ in batches) / len(batches)
     return {"fit_step_seconds": round(measured["fit"], 4),
             "bare_step_seconds": round(measured["bare"], 4),
+            **{f"{k}_seconds": round(v, 4) for k, v in measured.items()
+               if k not in ("fit", "bare")},
             "pipeline_batch_seconds": round(pipeline_seconds, 4),
             "step_gflop": round(flops / 1e9, 1),
             "tokenize_seconds": round(inputs.tokenize_seconds, 2)}
@@ -266,6 +265,49 @@ def child_model_shape(workload):
         c = json.load(f)
     return {"layers": c["num_hidden_layers"], "hidden": c["hidden_size"],
             "intermediate": c["intermediate_size"]}
+
+
+def per_batch(batches, fn) -> float:
+    """Seconds per batch of `fn(features, labels)`, timed on the second
+    pass over `batches` (the first may trace new shapes)."""
+    for _ in range(2):
+        started = time.perf_counter()
+        for features, labels in batches:
+            fn(features, labels)
+        seconds = (time.perf_counter() - started) / len(batches)
+    return seconds
+
+
+def step_parts(model, batches) -> dict:
+    """Seconds per batch of a compiled Keras 3 model's step parts: forward
+    with and without dropout, forward + backward, the optimizer update."""
+    import tensorflow as tf
+
+    variables = model.trainable_variables
+
+    @tf.function(reduce_retracing=True)
+    def forward(features, training):
+        return model(features, training=training)
+
+    @tf.function(reduce_retracing=True)
+    def gradients(features, labels):
+        with tf.GradientTape() as tape:
+            logits = tf.cast(model(features, training=True), tf.float32)
+            loss = model.loss(labels, logits)
+        return tape.gradient(loss, variables)
+
+    @tf.function
+    def apply(grads):
+        model.optimizer.apply(grads, variables)
+
+    grads = gradients(*batches[0])
+    return {
+        "forward_no_dropout": per_batch(
+            batches, lambda x, y: forward(x, False)),
+        "forward": per_batch(batches, lambda x, y: forward(x, True)),
+        "forward_backward": per_batch(batches, gradients),
+        "optimizer": per_batch(batches, lambda x, y: apply(grads)),
+    }
 
 
 CHILDREN = {"matmul": child_matmul, "pipeline": child_pipeline,
@@ -337,15 +379,28 @@ def report(results, machine, pipeline_rate, shape, workload, profile):
         lines += ["", "Where a step of tfft's recipe goes (the profile's "
                   "batches, keras_hub, bf16; seconds per step):", "",
                   "| part | s/step | share of the fit step |", "|---|---|---|"]
+        parts = [("fit step (as trained)", p["fit_step_seconds"]),
+                 ("compiled step alone (train_on_batch)",
+                  p["bare_step_seconds"])]
+        if "forward_seconds" in p:
+            parts += [
+                ("- forward, dropout off", p["forward_no_dropout_seconds"]),
+                ("- dropout (forward)", p["forward_seconds"]
+                 - p["forward_no_dropout_seconds"]),
+                ("- backward", p["forward_backward_seconds"]
+                 - p["forward_seconds"]),
+                ("- optimizer update (AdamW)", p["optimizer_seconds"])]
         for part, value in (
-                ("fit step (as trained)", p["fit_step_seconds"]),
-                ("compiled step alone (train_on_batch)",
-                 p["bare_step_seconds"]),
+                *parts,
                 ("input pipeline alone, same batches",
                  p["pipeline_batch_seconds"]),
                 ("encoder matmuls at the bf16 matmul peak", floor)):
             lines.append(f"| {part} | {value:.4f} | "
                          f"{value / p['fit_step_seconds']:.0%} |")
+        if "forward_seconds" in p:
+            lines += ["", "The `-` parts are timed as separate functions, "
+                      "so they need not add up to the compiled step (which "
+                      "TF optimises as one graph)."]
         summary["tfft_step_gflop"] = p["step_gflop"]
     lines += ["", "| figure | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in summary.items()]
