@@ -153,24 +153,16 @@ class TfftInputs:
     """tfft's recipe on the workload, up to its tokenized train split:
     what the trainer itself prepares for `config` (timed)."""
 
-    def __init__(self, workload, max_train_examples=0):
-        from tfft.cli.common import load_config_file
+    def __init__(self, workload, max_train_examples=0, epochs=1):
+        from contenders.tfft_recipe import config_for
+
         from tfft.data import sources
         from tfft.models import builder
         from tfft.tasks import get_task
 
-        config = load_config_file(os.path.join(HERE, "..", "configs",
-                                               "sentiment_minilm.py"))
-        d, t = config.data, config.train
-        d.dataset = ""
-        d.train_files = workload["train_file"]
-        d.validation_files = d.test_files = workload["test_file"]
-        d.max_length = workload["max_length"]
-        d.max_train_examples = max_train_examples
-        t.batch_size = workload["batch_size"]
-        t.learning_rate = workload["learning_rate"]
-        t.verbose = 0
-        config.seed = workload["seed"]
+        config = config_for(workload)
+        config.data.max_train_examples = max_train_examples
+        config.train.epochs = epochs
         self.config = config
         self.task = get_task(config.task, config)
         splits = self.task.prepare(sources.load_splits(config.data))

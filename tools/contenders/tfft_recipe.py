@@ -10,10 +10,9 @@ CONFIG = os.path.join(os.path.dirname(__file__), "..", "..", "configs",
                       "sentiment_minilm.py")
 
 
-def run(w):
-    clock = wl.Clock()
+def config_for(w):
+    """`configs/sentiment_minilm.py` pointed at the workload `w`."""
     from tfft.cli.common import load_config_file
-    from tfft.training import trainer
 
     config = load_config_file(CONFIG)
     d, t = config.data, config.train
@@ -27,6 +26,15 @@ def run(w):
     t.epochs = w["epochs"]
     t.verbose = 0
     config.seed = w["seed"]
+    return config
+
+
+def run(w):
+    clock = wl.Clock()
+    from tfft.training import trainer
+
+    config = config_for(w)
+    d, t = config.data, config.train
     with clock.off():  # the benchmark's test batches, not tfft's work
         test = wl.read_rows(w["test_file"])
         batches = wl.tf_test_batches(
