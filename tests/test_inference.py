@@ -1,7 +1,11 @@
+import random
+
 import datasets
 import numpy as np
 import pytest
 
+from tfft.data import pipeline
+from tfft.data.collators import PadToLongest
 from tfft.inference import model_outputs
 
 
@@ -30,3 +34,38 @@ def test_outputs_come_back_in_the_data_order(kit, family):
     np.testing.assert_allclose(outputs, np.stack(one_by_one), atol=1e-5)
     # A random model still tells these texts apart: order matters.
     assert np.ptp(outputs[:, 0]) > 1e-4
+
+
+def test_a_last_batch_shorter_than_all_the_others(kit):
+    # Every text but four fills max_length: the last (sorted) batch is the
+    # only short one. Shapes guessed from a few sampled examples (what
+    # `Dataset.to_tf_dataset` does; seeded here so that its guess is the
+    # static full length) would reject it.
+    k = kit("keras_hub")
+    long_text = " ".join(["great awful fine dull"] * 10)
+    texts = [long_text] * 36 + ["fine"] * 4
+    tokenized = k.task.tokenize(datasets.Dataset.from_dict(
+        {"text": texts, "labels": [0] * len(texts)}), k.bundle.tokenizer)
+    lengths = [len(ids) for ids in tokenized["input_ids"]]
+    assert max(lengths[36:]) < min(lengths[:36])
+
+    random.seed(4)  # its 20 one-example samples: none of the short ones
+    outputs = model_outputs(k.model, k.task, tokenized, k.bundle.tokenizer,
+                            batch_size=4)
+
+    assert outputs.shape == (40, 2)
+    np.testing.assert_allclose(outputs[:36], np.repeat(outputs[:1], 36, 0),
+                               atol=1e-5)
+
+
+def test_index_stream_leaves_lengths_unknown():
+    ds = datasets.Dataset.from_dict({"input_ids": [[5, 6, 7]] * 4,
+                                     "labels": [0, 1, 0, 1]})
+    stream = pipeline.index_stream(
+        ds, lambda: iter([[0, 1], [2, 3]]),
+        collate_fn=PadToLongest(pad_id=0))
+    features, labels = stream.element_spec
+    assert features["input_ids"].shape.as_list() == [None, None]
+    assert labels.shape.as_list() == [None]
+    assert [f["input_ids"].numpy().tolist() for f, _ in stream] == [
+        [[5, 6, 7]] * 2] * 2

@@ -118,6 +118,22 @@ def train_stream(dataset: datasets.Dataset, *, batch_size: int, collate_fn,
     epoch, each epoch in `epoch_batches` order (grouped by length if
     `group_by_length`). Finite and not repeated: `fit` needs
     `steps_per_epoch`. Integer features are int32."""
+    lengths = ([len(ids) for ids in dataset["input_ids"]]
+               if group_by_length else None)
+    return index_stream(
+        dataset, lambda: batch_indices(
+            len(dataset), batch_size=batch_size, seed=seed, start=start,
+            stop=stop, drop_remainder=drop_remainder, lengths=lengths),
+        collate_fn=collate_fn, label_column=label_column)
+
+
+def index_stream(dataset: datasets.Dataset, batches, *, collate_fn,
+                 label_column="labels") -> tf.data.Dataset:
+    """The batches `batches()` yields (arrays of example indices), collated
+    by `collate_fn`: `(features, labels)`, or features alone without a
+    label column. Every dimension but the rank is left unknown, whatever
+    the data (`Dataset.to_tf_dataset` guesses static lengths from a few
+    samples, and fails on a batch padded shorter than they were)."""
     inputs = [c for c in (*MODEL_INPUTS, label_column)
               if c in dataset.column_names]
     source = dataset.select_columns(inputs).with_format(None)
@@ -139,16 +155,9 @@ def train_stream(dataset: datasets.Dataset, *, batch_size: int, collate_fn,
         label = parts.pop(label_column, None)
         return parts if label is None else (parts, label)
 
-    lengths = ([len(ids) for ids in source["input_ids"]]
-               if group_by_length else None)
-
-    def generate():
-        yield from batch_indices(
-            len(source), batch_size=batch_size, seed=seed, start=start,
-            stop=stop, drop_remainder=drop_remainder, lengths=lengths)
-
     stream = tf.data.Dataset.from_generator(
-        generate, output_signature=tf.TensorSpec([None], tf.int64))
+        lambda: (np.asarray(b, np.int64) for b in batches()),
+        output_signature=tf.TensorSpec([None], tf.int64))
     stream = stream.map(
         lambda idx: structure(*tf.numpy_function(
             collate, [idx], [tf.int32] * len(keys), stateful=False)),
