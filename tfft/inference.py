@@ -21,9 +21,10 @@ def model_outputs(model, task, tokenized, tokenizer, batch_size: int):
     own order; the largest shape comes first, so does the peak memory)."""
     order = np.argsort([-len(ids) for ids in tokenized["input_ids"]],
                        kind="stable")
-    batches = np.split(order, range(batch_size, len(order), batch_size))
+    batches = pipeline.batches_of(order, batch_size)
     dataset = pipeline.index_stream(tokenized, lambda: iter(batches),
-                                    collate_fn=task.collator(tokenizer))
+                                    collate_fn=task.collator(tokenizer),
+                                    num_batches=len(batches))
     sorted_outputs = np.asarray(model.predict(dataset, verbose=0))
     outputs = np.empty_like(sorted_outputs)
     outputs[order] = sorted_outputs

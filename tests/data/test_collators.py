@@ -41,23 +41,6 @@ def test_same_inside_tf_data_and_widths_vary_per_batch():
     assert widths == [3, 5]
 
 
-def test_shuffle_is_seeded():
-    ds = datasets.Dataset.from_list(
-        [{"input_ids": [i + 1], "token_type_ids": [0], "labels": i}
-         for i in range(64)])
-
-    def order(seed):
-        tf.keras.utils.set_random_seed(seed)
-        tf_ds = pipeline.to_tf_dataset(ds, batch_size=64, shuffle=True,
-                                       collate_fn=PadToLongest(pad_id=0))
-        return [next(iter(tf_ds))[1].numpy().tolist() for _ in range(1)][0]
-
-    first, again, other = order(1), order(1), order(2)
-    assert first == again
-    assert first != other
-    assert sorted(first) == list(range(64))
-
-
 def test_buckets_pad_to_the_smallest_length_that_fits():
     collate = PadToLongest(pad_id=5, buckets=[4, 8])
     assert collate(EXAMPLES[:1])["input_ids"].shape == (1, 4)  # longest 3

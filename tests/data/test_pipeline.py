@@ -1,4 +1,6 @@
-"""The training stream: seeded epoch orders, any start position."""
+"""The streams: seeded epoch orders, any start position, unknown lengths."""
+
+import random
 
 import datasets
 import numpy as np
@@ -43,9 +45,13 @@ def test_a_stream_started_anywhere_continues_the_whole_one():
     collate = PadToLongest(pad_id=0)
 
     def stream(start, stop):
-        return labels(pipeline.train_stream(
+        tf_stream = pipeline.train_stream(
             ds, batch_size=4, collate_fn=collate, seed=7, start=start,
-            stop=stop))
+            stop=stop)
+        batches = labels(tf_stream)
+        # Keras reads where the data ends from the cardinality.
+        assert tf_stream.cardinality().numpy() == len(batches)
+        return batches
 
     whole = stream(Position(0, 0), Position(3, 0))
     assert len(whole) == 18
@@ -96,3 +102,55 @@ def test_group_by_length_pads_less_and_keeps_the_guarantees():
     assert all(np.array_equal(a, b)
                for a, b in zip(tail, grouped[per_epoch + 5:]))
     assert len(tail) == per_epoch - 5
+
+
+def test_to_tf_dataset_reshuffles_each_iteration_from_its_seed():
+    def epochs(seed):
+        stream = pipeline.to_tf_dataset(dataset(10), batch_size=4,
+                                        shuffle=True, seed=seed,
+                                        collate_fn=PadToLongest(pad_id=0))
+        return [sum(labels(stream), []) for _ in range(2)]
+
+    first, again, other = epochs(1), epochs(1), epochs(2)
+    assert first == again
+    assert first[0] != first[1]  # a fresh order per iteration
+    assert first[0] != other[0]
+    assert all(sorted(e) == list(range(10)) for e in first + other)
+    in_order = pipeline.to_tf_dataset(dataset(10), batch_size=4,
+                                      collate_fn=PadToLongest(pad_id=0))
+    assert labels(in_order) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert in_order.cardinality().numpy() == 3
+    dropped = pipeline.to_tf_dataset(dataset(10), batch_size=4,
+                                     drop_remainder=True, shuffle=True,
+                                     collate_fn=PadToLongest(pad_id=0))
+    assert [len(y) for y in labels(dropped)] == [4, 4]
+    assert dropped.cardinality().numpy() == 2
+
+
+def test_to_tf_dataset_takes_a_last_batch_shorter_than_the_rest():
+    # 36 long examples, then 4 short ones: only the last batch is short.
+    # A static length guessed from sampled examples (what
+    # `Dataset.to_tf_dataset` does; `random.seed(4)` makes its 20 samples
+    # miss the short ones) would reject it.
+    ids = [[1] * 12] * 36 + [[1] * 3] * 4
+    ds = datasets.Dataset.from_dict(
+        {"input_ids": ids, "token_type_ids": [[0] * len(i) for i in ids],
+         "labels": [0] * 40})
+    random.seed(4)
+    stream = pipeline.to_tf_dataset(ds, batch_size=4,
+                                    collate_fn=PadToLongest(pad_id=0))
+    widths = [f["input_ids"].shape[1] for f, _ in stream]
+    assert widths == [12] * 9 + [3]
+
+
+def test_index_stream_leaves_lengths_unknown():
+    ds = datasets.Dataset.from_dict({"input_ids": [[5, 6, 7]] * 4,
+                                     "labels": [0, 1, 0, 1]})
+    stream = pipeline.index_stream(
+        ds, lambda: iter([[0, 1], [2, 3]]),
+        collate_fn=PadToLongest(pad_id=0))
+    features, labels = stream.element_spec
+    assert features["input_ids"].shape.as_list() == [None, None]
+    assert labels.shape.as_list() == [None]
+    assert [f["input_ids"].numpy().tolist() for f, _ in stream] == [
+        [[5, 6, 7]] * 2] * 2

@@ -1,11 +1,14 @@
 """Tokenized `datasets.Dataset` -> batched, prefetched `tf.data.Dataset`.
 
-Evaluation data goes through `Dataset.to_tf_dataset`. Training data is a
-`train_stream`: the batches of a seeded permutation per epoch, which can
-start at any (epoch, batch) position, so a resumed run sees exactly the
-batches an uninterrupted one would.
+Every stream is an `index_stream`: batches of example indices, collated in
+Python, with every length left unknown. Training data is a `train_stream`:
+the batches of a seeded permutation per epoch, which can start at any
+(epoch, batch) position, so a resumed run sees exactly the batches an
+uninterrupted one would. `to_tf_dataset` is the plain in-order (or
+seeded-shuffle) stream for everything else.
 """
 
+import itertools
 import typing
 
 import datasets
@@ -16,31 +19,30 @@ MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def to_tf_dataset(dataset: datasets.Dataset, *, batch_size: int,
-                  collate_fn, shuffle: bool, label_column="labels",
+                  collate_fn, shuffle: bool = False, seed: int = 0,
+                  label_column="labels",
                   drop_remainder=False) -> tf.data.Dataset:
-    """Yields `(features, labels)` batches through `Dataset.to_tf_dataset`.
+    """`(features, labels)` batches of `dataset` (features alone without a
+    label column), every length unknown (see `index_stream`), for data
+    that is not resumed mid-epoch: `fit`'s own validation, user code.
 
-    Integer features are int32 (`to_tf_dataset` widens them to int64; TPUs
-    and keras-hub embeddings want int32). Shuffling is seeded by the global
-    TF seed (`keras_compat.set_seed`) and reshuffles every epoch.
-    `batch_size` is the global batch.
+    In order, or with `shuffle` in a fresh seeded order each time the
+    dataset is iterated (iteration k uses `epoch_order(n, seed, k)`), so a
+    seed gives the same sequence of epochs. `batch_size` is the global
+    batch. Integer features are int32.
     """
-    tf_dataset = dataset.to_tf_dataset(
-        columns=list(MODEL_INPUTS),
-        label_cols=label_column if label_column in dataset.column_names
-        else None,
-        batch_size=batch_size,
-        shuffle=shuffle,
-        collate_fn=collate_fn,
-        drop_remainder=drop_remainder,
-        prefetch=False,
-    )
-    tf_dataset = tf_dataset.map(_to_int32,
-                                num_parallel_calls=tf.data.AUTOTUNE)
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = (
-        tf.data.experimental.AutoShardPolicy.DATA)
-    return tf_dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
+    iterations = itertools.count()
+    num_examples = len(dataset)
+
+    def batches():
+        order = (epoch_order(num_examples, seed, next(iterations))
+                 if shuffle else np.arange(num_examples))
+        return iter(batches_of(order, batch_size, drop_remainder))
+
+    return index_stream(dataset, batches, collate_fn=collate_fn,
+                        label_column=label_column,
+                        num_batches=steps_per_epoch(num_examples, batch_size,
+                                                    drop_remainder))
 
 
 GROUP = 50  # batches per length-sorted chunk (group_by_length)
@@ -83,9 +85,7 @@ def epoch_batches(num_examples, *, batch_size, seed, epoch,
             part[np.argsort(-lengths[part], kind="stable")]
             for part in np.split(order, range(chunk, len(order), chunk))
         ]) if len(order) else order
-    batches = np.split(order, range(batch_size, len(order), batch_size))
-    if drop_remainder and batches and len(batches[-1]) < batch_size:
-        batches = batches[:-1]
+    batches = batches_of(order, batch_size, drop_remainder)
     if lengths is not None:
         shuffle = np.random.default_rng([seed, epoch, 1]).permutation
         batches = [batches[i] for i in shuffle(len(batches))]
@@ -120,20 +120,27 @@ def train_stream(dataset: datasets.Dataset, *, batch_size: int, collate_fn,
     `steps_per_epoch`. Integer features are int32."""
     lengths = ([len(ids) for ids in dataset["input_ids"]]
                if group_by_length else None)
+    per_epoch = steps_per_epoch(len(dataset), batch_size, drop_remainder)
     return index_stream(
         dataset, lambda: batch_indices(
             len(dataset), batch_size=batch_size, seed=seed, start=start,
             stop=stop, drop_remainder=drop_remainder, lengths=lengths),
-        collate_fn=collate_fn, label_column=label_column)
+        collate_fn=collate_fn, label_column=label_column,
+        num_batches=max(0, (stop.epoch - start.epoch) * per_epoch
+                        + stop.batch - start.batch))
 
 
 def index_stream(dataset: datasets.Dataset, batches, *, collate_fn,
-                 label_column="labels") -> tf.data.Dataset:
+                 label_column="labels", num_batches=None) -> tf.data.Dataset:
     """The batches `batches()` yields (arrays of example indices), collated
     by `collate_fn`: `(features, labels)`, or features alone without a
     label column. Every dimension but the rank is left unknown, whatever
     the data (`Dataset.to_tf_dataset` guesses static lengths from a few
-    samples, and fails on a batch padded shorter than they were)."""
+    samples, and fails on a batch padded shorter than they were).
+
+    `num_batches`, how many batches `batches()` yields, becomes the
+    stream's cardinality (checked as it runs): Keras then knows where the
+    data ends instead of warning that it "ran out of data"."""
     inputs = [c for c in (*MODEL_INPUTS, label_column)
               if c in dataset.column_names]
     source = dataset.select_columns(inputs).with_format(None)
@@ -162,14 +169,20 @@ def index_stream(dataset: datasets.Dataset, batches, *, collate_fn,
         lambda idx: structure(*tf.numpy_function(
             collate, [idx], [tf.int32] * len(keys), stateful=False)),
         num_parallel_calls=tf.data.AUTOTUNE)
+    if num_batches is not None:
+        stream = stream.apply(
+            tf.data.experimental.assert_cardinality(num_batches))
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = (
         tf.data.experimental.AutoShardPolicy.DATA)
     return stream.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
-def _to_int32(*parts):
-    def cast(t):
-        return tf.cast(t, tf.int32) if t.dtype == tf.int64 else t
-
-    return tf.nest.map_structure(cast, parts if len(parts) > 1 else parts[0])
+def batches_of(order, batch_size: int, drop_remainder=False):
+    """`order` (example indices) cut into consecutive batches of
+    `batch_size`: the last one shorter, or dropped with `drop_remainder`;
+    no batch for no examples."""
+    batches = np.split(order, range(batch_size, len(order), batch_size))
+    if not len(order) or (drop_remainder and len(batches[-1]) < batch_size):
+        batches = batches[:-1]
+    return batches
