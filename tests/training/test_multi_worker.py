@@ -36,6 +36,9 @@ def test_two_workers_on_loopback_reach_identical_weights(
     args = [*tiny_args(tiny_bert, files, workdir),
             f"--config.model.family={family}",
             "--config.train.strategy=multi_worker",
+            # 8 per replica: the global batch of 16 the one-process runs
+            # of `tiny_args` take, so as many steps learn as much.
+            "--config.train.batch_size=8",
             "--config.train.epochs=2", "--config.train.checkpoint_steps=4"]
     workers = []
     for index in range(2):
@@ -56,7 +59,7 @@ def test_two_workers_on_loopback_reach_identical_weights(
             proc.kill()
     for proc, (_, err) in zip(workers, outputs):
         assert proc.returncode == 0, err[-3000:]
-    assert "2 replica(s)" in outputs[0][1]
+    assert "2 replica(s), global batch 16" in outputs[0][1]
 
     # The chief writes the run folder; worker 1 its own, under it.
     chief, other = workdir, os.path.join(workdir, "worker-1")
