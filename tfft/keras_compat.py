@@ -20,6 +20,11 @@ callbacks have the same names in both). Known differences live here:
 - Keras 3 optimizers accumulate gradients (`gradient_accumulation_steps`,
   with `iterations` counting micro-steps inside); tf_keras ones cannot, so
   the hf family's model accumulates in its `train_step`.
+- Optimizer internals: Keras 3 calls `update_step(gradient, variable,
+  learning_rate)` with Keras Variables (each wrapping a `tf.Variable`) and
+  finds slots by `_get_variable_index`; tf_keras calls `update_step(gradient,
+  variable)` with `tf.Variable`s and finds slots through `_index_dict`
+  (`adam_state`).
 """
 
 import contextlib
@@ -43,6 +48,23 @@ def keras_for(family: str):
 def native_gradient_accumulation(keras) -> bool:
     """Whether `keras`'s optimizers take `gradient_accumulation_steps`."""
     return keras.__name__ == "keras"
+
+
+def adam_state(optimizer, variable):
+    """`(variable, m, v)` as `tf.Variable`s (or distributed ones) for the
+    variable an Adam `update_step` of either flavour was given (a
+    `tf.Variable` in both: Keras 3 unwraps its own before the step)."""
+    if hasattr(optimizer, "_get_variable_index"):  # Keras 3
+        import keras
+
+        index = optimizer._get_variable_index(variable)
+        return (variable, *(
+            x.value if isinstance(x, keras.Variable) else x
+            for x in (optimizer._momentums[index],
+                      optimizer._velocities[index])))
+    index = optimizer._index_dict[optimizer._var_key(variable)]
+    return (variable, optimizer._momentums[index],
+            optimizer._velocities[index])
 
 
 def set_seed(seed: int) -> None:

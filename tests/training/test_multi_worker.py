@@ -39,7 +39,7 @@ def test_two_workers_on_loopback_reach_identical_weights(
             # 8 per replica: the global batch of 16 the one-process runs
             # of `tiny_args` take, so as many steps learn as much.
             "--config.train.batch_size=8",
-            "--config.train.epochs=2", "--config.train.checkpoint_steps=4"]
+            "--config.train.epochs=3", "--config.train.checkpoint_steps=4"]
     workers = []
     for index in range(2):
         env = dict(os.environ, HF_HUB_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="3",

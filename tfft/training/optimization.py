@@ -1,4 +1,5 @@
-"""AdamW with linear warmup then linear decay, in either Keras flavour."""
+"""AdamW with linear warmup then linear decay, in either Keras flavour,
+its Adam step in TensorFlow's fused kernel."""
 
 import tensorflow as tf
 
@@ -41,9 +42,10 @@ def warmup_linear_decay(keras, peak: float, warmup_steps: int,
 
 
 def build_optimizer(keras, train_config, total_steps: int):
-    """AdamW (decoupled weight decay, none on biases/LayerNorm) following
-    `warmup_linear_decay`, gradients clipped to `clip_norm` (global norm)
-    when it is set; `total_steps` counts optimizer steps. With
+    """AdamW (`fused_adamw`; decoupled weight decay, none on biases or
+    LayerNorm) following `warmup_linear_decay`, gradients clipped to
+    `clip_norm` (global norm) when it is set; `total_steps` counts
+    optimizer steps. With
     `grad_accumulation` N > 1, Keras 3 optimizers accumulate N micro-batches
     themselves (tf_keras models do it in their train_step)."""
     accumulate = train_config.grad_accumulation
@@ -51,7 +53,7 @@ def build_optimizer(keras, train_config, total_steps: int):
         keras)
     warmup = int(round(train_config.warmup_ratio * total_steps))
     extra = {"gradient_accumulation_steps": accumulate} if native else {}
-    optimizer = keras.optimizers.AdamW(
+    optimizer = fused_adamw(keras)(
         learning_rate=warmup_linear_decay(
             keras, train_config.learning_rate, warmup, total_steps,
             micro_steps=accumulate if native else 1),
@@ -62,3 +64,49 @@ def build_optimizer(keras, train_config, total_steps: int):
     )
     optimizer.exclude_from_weight_decay(var_names=NO_DECAY)
     return optimizer
+
+
+def fused_adamw(keras):
+    """`keras.optimizers.AdamW` whose Adam step runs in TensorFlow's fused
+    `ResourceApplyAdam` kernel: one pass over a variable and its two
+    moments instead of Keras' ~10 element-wise ops, each a pass over memory
+    (on the MiniLM demo the optimizer was ~19% of a CPU training step).
+
+    Same formula, slots, config and checkpoints as Keras' own: ε is added
+    to √v, the bias corrections use `iterations + 1`, the decoupled weight
+    decay stays Keras' separate step. A sparse (embedding) gradient is made
+    dense first, in every path: textbook Adam, as tf_keras (which merges
+    duplicate rows first) and PyTorch compute it. Keras 3's own step
+    differs there: it squares each occurrence of a row separately, so a
+    token seen k times in a batch gets the sum of k squares as its second
+    moment instead of the square of its summed gradient (up to k times
+    smaller: larger steps for frequent tokens). Keras' own step (on the
+    dense gradient) runs instead of the kernel for AMSGrad and for
+    distributed variables (Mirrored, multi-worker, TPU), where the kernel
+    would need each replica's component.
+    """
+
+    class FusedAdamW(keras.optimizers.AdamW):
+        def update_step(self, gradient, variable, *learning_rate):
+            gradient = tf.convert_to_tensor(gradient)  # IndexedSlices too
+            var, m, v = keras_compat.adam_state(self, variable)
+            if self.amsgrad or any(
+                    isinstance(x, tf.distribute.DistributedValues)
+                    for x in (var, m, v)):
+                return super().update_step(gradient, variable,
+                                           *learning_rate)
+            dtype = var.dtype
+            # Keras 3 passes the step's rate; tf_keras reads its own.
+            lr = learning_rate[0] if learning_rate else self.learning_rate
+            step = tf.cast(self.iterations + 1, dtype)
+            beta_1 = tf.cast(self.beta_1, dtype)
+            beta_2 = tf.cast(self.beta_2, dtype)
+            tf.raw_ops.ResourceApplyAdam(
+                var=var.handle, m=m.handle, v=v.handle,
+                beta1_power=tf.pow(beta_1, step),
+                beta2_power=tf.pow(beta_2, step),
+                lr=tf.cast(lr, dtype), beta1=beta_1, beta2=beta_2,
+                epsilon=tf.cast(self.epsilon, dtype),
+                grad=tf.cast(gradient, dtype))
+
+    return FusedAdamW
