@@ -21,10 +21,10 @@ callbacks have the same names in both). Known differences live here:
   with `iterations` counting micro-steps inside); tf_keras ones cannot, so
   the hf family's model accumulates in its `train_step`.
 - Optimizer internals: Keras 3 calls `update_step(gradient, variable,
-  learning_rate)` with Keras Variables (each wrapping a `tf.Variable`) and
-  finds slots by `_get_variable_index`; tf_keras calls `update_step(gradient,
-  variable)` with `tf.Variable`s and finds slots through `_index_dict`
-  (`adam_state`).
+  learning_rate)` with the `tf.Variable` inside each Keras Variable, keeps
+  its slots as Keras Variables and finds them by `_get_variable_index`;
+  tf_keras calls `update_step(gradient, variable)`, its slots are
+  `tf.Variable`s found through `_index_dict` (`adam_state`).
 """
 
 import contextlib

@@ -45,9 +45,9 @@ def build_optimizer(keras, train_config, total_steps: int):
     """AdamW (`fused_adamw`; decoupled weight decay, none on biases or
     LayerNorm) following `warmup_linear_decay`, gradients clipped to
     `clip_norm` (global norm) when it is set; `total_steps` counts
-    optimizer steps. With
-    `grad_accumulation` N > 1, Keras 3 optimizers accumulate N micro-batches
-    themselves (tf_keras models do it in their train_step)."""
+    optimizer steps. With `grad_accumulation` N > 1, Keras 3 optimizers
+    accumulate N micro-batches themselves (tf_keras models do it in their
+    train_step)."""
     accumulate = train_config.grad_accumulation
     native = accumulate > 1 and keras_compat.native_gradient_accumulation(
         keras)
@@ -79,8 +79,8 @@ def fused_adamw(keras):
     duplicate rows first) and PyTorch compute it. Keras 3's own step
     differs there: it squares each occurrence of a row separately, so a
     token seen k times in a batch gets the sum of k squares as its second
-    moment instead of the square of its summed gradient (up to k times
-    smaller: larger steps for frequent tokens). Keras' own step (on the
+    moment instead of the square of its summed gradient (k times smaller
+    when the k agree: larger steps for frequent tokens). Keras' own step (on the
     dense gradient) runs instead of the kernel for AMSGrad and for
     distributed variables (Mirrored, multi-worker, TPU), where the kernel
     would need each replica's component.
