@@ -69,6 +69,44 @@ def sentiment_rows(n, seed=0):
     return rows
 
 
+def ner_sentences(n, seed=0, longest=20):
+    """Toy NER where each word's tag is its own: "good", "great", "fine"
+    begin a POS entity (B-POS) that "superb", "lovely", "fun" continue
+    (I-POS, only ever after a POS word), negative words are one-word NEG
+    entities, filler words O. Some sentences run longer than a max_length
+    of 16 tokens (windows)."""
+    rng = random.Random(seed)
+    begin, inside = POSITIVE[:3], POSITIVE[3:]
+    rows = []
+    for _ in range(n):
+        tokens, tags = [], []
+        for _ in range(rng.randint(3, longest)):
+            kind = rng.random()
+            if tags and tags[-1].endswith("POS") and kind < 0.5:
+                tokens.append(rng.choice(inside))
+                tags.append("I-POS")
+            elif kind < 0.2:
+                tokens.append(rng.choice(begin))
+                tags.append("B-POS")
+            elif kind < 0.35:
+                tokens.append(rng.choice(NEGATIVE))
+                tags.append("B-NEG")
+            else:
+                tokens.append(rng.choice(FILLER))
+                tags.append("O")
+        rows.append((tokens, tags))
+    return rows
+
+
+def write_conll(path, sentences):
+    with open(path, "w") as f:
+        f.write("-DOCSTART- -X- O\n\n")
+        for tokens, tags in sentences:
+            f.writelines(f"{t} X {g}\n" for t, g in zip(tokens, tags))
+            f.write("\n")
+    return str(path)
+
+
 def write_csv(path, rows):
     import pandas as pd
 

@@ -45,3 +45,62 @@ def test_minilm_learns_rotten_tomatoes(tmp_path, family):
     assert results["test"]["num_examples"] == 500
     assert results["test"]["accuracy"] >= 0.70, results["test"]
     assert results["test"]["f1_macro"] >= 0.65, results["test"]
+
+
+def ner_config():
+    spec = importlib.util.spec_from_file_location(
+        "ner_conll03_minilm",
+        os.path.join(REPO, "configs", "ner_conll03_minilm.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.get_config()
+
+
+@pytest.mark.parametrize("family", ["keras_hub", "hf"])
+def test_minilm_learns_conll2003_and_its_export_agrees(tmp_path, family):
+    """2,000 CoNLL-2003 train sentences x 1 epoch, scored on the first 500
+    test sentences; then the raw-text SavedModel on those sentences joined
+    by spaces returns the entities tfft-predict's pipeline returns."""
+    import datasets
+
+    from tfft.data import bundled
+    from tfft.export import saved_model
+    from tfft.inference import load_export
+    from tfft.inference import load_run
+
+    asset_or_skip(assets.model_path, "all-MiniLM-L6-v2")
+    asset_or_skip(assets.corpus_path, "conll2003")
+    corpus = bundled.conll2003()
+    files = {}
+    for split, rows in (("train", corpus["train"].select(range(2000))),
+                        ("validation", corpus["validation"].select(
+                            range(200))),
+                        ("test", corpus["test"].select(range(500)))):
+        files[split] = str(tmp_path / f"{split}.jsonl")
+        rows.to_json(files[split])
+    config = ner_config()
+    config.model.family = family
+    config.data.dataset = ""
+    config.data.train_files = files["train"]
+    config.data.validation_files = files["validation"]
+    config.data.test_files = files["test"]
+    config.train.epochs = 1
+    config.train.verbose = 0
+    workdir = str(tmp_path / "run")
+    results = trainer.train(config, workdir)
+    assert results["test"]["num_words"] == sum(
+        len(t) for t in corpus["test"].select(range(500))["tokens"])
+    assert results["test"]["f1"] >= 0.6, results["test"]
+
+    run = load_run(workdir, precision="float32")
+    texts = datasets.Dataset.from_dict({"text": [
+        " ".join(t) for t in corpus["test"].select(range(500))["tokens"]]})
+    python = run.predictions(texts)
+    saved_model.export(run.bundle.model, run.bundle.tokenizer, run.task,
+                       run.config, str(tmp_path / "export"))
+    served = load_export(str(tmp_path / "export")).predictions(texts)
+    keys = ("entity_group", "word", "start", "end")
+    assert sum(len(r["entities"]) for r in python) > 400
+    for a, b in zip(python, served):
+        assert [[e[k] for k in keys] for e in a["entities"]] == \
+            [[e[k] for k in keys] for e in b["entities"]], a["text"]

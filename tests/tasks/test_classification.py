@@ -96,7 +96,7 @@ def test_evaluate_and_predictions_by_hand():
     logits = np.array([[2.0, 0.0], [0.0, 3.0], [1.0, 0.0], [0.0, 1.0]])
     ds = datasets.Dataset.from_dict({"text": list("abcd"),
                                      "labels": [0, 1, 1, 1]})
-    m = t.evaluate(logits, ds)
+    m = t.evaluate(logits, ds, ds)
     assert m["accuracy"] == 0.75 and m["num_examples"] == 4
     # neg: P=1/2 R=1; pos: P=1 R=2/3.
     assert m["per_class"]["neg"]["precision"] == pytest.approx(0.5)
@@ -105,7 +105,7 @@ def test_evaluate_and_predictions_by_hand():
     probs = softmax(logits)
     assert m["loss"] == pytest.approx(
         -np.mean(np.log(probs[np.arange(4), [0, 1, 1, 1]])))
-    records = t.predictions(logits, ds)
+    records = t.predictions(logits, None, ds)
     assert [r["predicted"] for r in records] == ["neg", "pos", "neg", "pos"]
     assert records[2] == {"text": "c", "label": "pos", "predicted": "neg",
                           "probabilities": {

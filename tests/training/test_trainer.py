@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from tests.conftest import KERAS_HUB_THEN_SLOW_HF
 from tfft import run_folder
 from tfft.data import sources
 from tfft.errors import UserError
@@ -59,8 +60,7 @@ def test_trains_learns_and_writes_the_run_folder(tiny_config, tmp_path,
     assert run.task.label_names == ["neg", "pos"]
     assert run.bundle.family == family
     test = run.task.prepare(sources.load_splits(run.config.data))["test"]
-    again = run.task.predictions(
-        run.outputs(run.task.tokenize(test, run.bundle.tokenizer)), test)
+    again = run.predictions(test)
     for old, new in zip(preds, again):
         assert old["text"] == new["text"]
         for name in ("neg", "pos"):
@@ -88,7 +88,7 @@ def test_failed_run_is_not_marked_complete(tiny_config, tmp_path):
     assert not run_folder.RunFolder(workdir).is_complete()
 
 
-@pytest.mark.parametrize("family", ["keras_hub", "hf"])
+@pytest.mark.parametrize("family", KERAS_HUB_THEN_SLOW_HF)
 def test_mirrored_strategy_on_two_logical_cpus(tiny_config, tmp_path,
                                                family):
     tiny_config.model.family = family
@@ -245,14 +245,13 @@ def test_lora_run_saves_merged_weights_that_reload(tiny_config, tmp_path):
     assert not [layer for layer in run.bundle.model.backbone._flatten_layers()
                 if getattr(layer, "lora_enabled", False)]
     test = run.task.prepare(sources.load_splits(run.config.data))["test"]
-    again = run.task.predictions(
-        run.outputs(run.task.tokenize(test, run.bundle.tokenizer)), test)
+    again = run.predictions(test)
     for old, new in zip(preds, again):
         assert new["probabilities"]["pos"] == pytest.approx(
             old["probabilities"]["pos"], abs=1e-5)
 
 
-@pytest.mark.parametrize("family", ["keras_hub", "hf"])
+@pytest.mark.parametrize("family", KERAS_HUB_THEN_SLOW_HF)
 def test_frozen_layers_with_gradual_unfreezing_from_the_config(
         tiny_config, tmp_path, family):
     import tf_keras
@@ -278,3 +277,36 @@ def test_frozen_layers_with_gradual_unfreezing_from_the_config(
     assert Trainable.seen == [(frozen, [False, False]),
                               (frozen, [False, True]),
                               (frozen, [True, True])]
+
+
+@pytest.mark.parametrize("family, head", [("hf", "native"),
+                                          pytest.param("hf", "tfft",
+                                                       marks=pytest.mark.slow)])
+def test_token_classification_trains_and_reloads(tiny_config, tmp_path,
+                                                 family, head):
+    """NER with transformers' TFAutoModelForTokenClassification head
+    (keras_hub with tfft's head runs in tests/cli/test_ner_cli.py)."""
+    from tests.conftest import ner_sentences
+    from tests.conftest import write_conll
+
+    c = tiny_config
+    c.task = "token_classification"
+    c.model.family, c.model.head = family, head
+    c.data.train_files = write_conll(tmp_path / "train.txt",
+                                     ner_sentences(240))
+    c.data.validation_files = write_conll(tmp_path / "dev.txt",
+                                          ner_sentences(30, seed=1))
+    c.data.test_files = write_conll(tmp_path / "test.txt",
+                                    ner_sentences(40, seed=2))
+    c.data.stride = 4
+    c.train.epochs, c.train.learning_rate = 12, 3e-3
+    c.train.monitor, c.train.monitor_mode = "val_f1", "max"
+    workdir = str(tmp_path / "run")
+    results = trainer.train(c, workdir)
+    assert results["test"]["f1"] >= 0.9, results["test"]
+    with open(os.path.join(workdir, run_folder.HISTORY)) as f:
+        assert "val_f1" in next(csv.DictReader(f))
+    run = load_run(workdir)
+    test = run.task.prepare(sources.load_splits(
+        run.config.data, conll=True))["test"]
+    assert run.evaluate(test)["f1"] == pytest.approx(results["test"]["f1"])

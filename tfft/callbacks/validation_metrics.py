@@ -14,15 +14,16 @@ class ValidationMetrics(tf_keras.callbacks.Callback):
     and after it are computed alike; tfft's trainer uses it instead of
     `fit`'s own validation pass. In your own code (either family)::
 
-        metrics = ValidationMetrics.for_task(task, tokenized["validation"],
-                                             bundle.tokenizer, batch_size=64)
+        metrics = ValidationMetrics.for_task(
+            task, tokenized["validation"], bundle.tokenizer, batch_size=64,
+            examples=splits["validation"])
         stop = EarlyStopping(monitor="val_f1_macro", mode="max")
         model.fit(train, epochs=5, callbacks=[metrics, stop])
 
     `history` holds each evaluation's full result (per-class entries too).
     """
 
-    SKIPPED = ("num_examples",)
+    SKIPPED = ("num_",)  # counts (num_examples, num_words), not metrics
 
     def __init__(self, evaluate_fn, prefix="val_"):
         super().__init__()
@@ -31,13 +32,15 @@ class ValidationMetrics(tf_keras.callbacks.Callback):
         self.history = []
 
     @classmethod
-    def for_task(cls, task, tokenized, tokenizer, batch_size, prefix="val_"):
-        from tfft.inference import model_outputs
+    def for_task(cls, task, tokenized, tokenizer, batch_size, prefix="val_",
+                 examples=None):
+        """`tokenized`: the split's features; `examples`: its examples
+        (needed by tasks with several features per example)."""
+        from tfft.inference import evaluate_split
 
         def evaluate(model):
-            outputs = model_outputs(model, task, tokenized, tokenizer,
-                                    batch_size)
-            return task.evaluate(outputs, tokenized)
+            return evaluate_split(model, task, examples, tokenized,
+                                  tokenizer, batch_size)[0]
 
         return cls(evaluate, prefix)
 
@@ -49,5 +52,5 @@ class ValidationMetrics(tf_keras.callbacks.Callback):
         for name, value in results.items():
             if (isinstance(value, numbers.Number)
                     and not isinstance(value, bool)
-                    and name not in self.SKIPPED):
+                    and not name.startswith(self.SKIPPED)):
                 logs[self.prefix + name] = float(value)

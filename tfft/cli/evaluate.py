@@ -25,14 +25,16 @@ def evaluate(workdir, split="test", files=None) -> dict:
     from tfft.inference import load_run
 
     run = load_run(workdir)
+    task, data = run.task, run.config.data
     if files:
-        dataset = sources.load_files(sources.expand(files), "evaluation")
-        run.task.check_columns(dataset, "evaluation")
-        dataset = run.task.encode_labels(dataset, "evaluation")
+        dataset = task.prepare_labeled(sources.load_files(
+            sources.expand(files), "evaluation",
+            conll_config=data if task.conll_files() else None),
+            "evaluation")
     else:
-        dataset = run.task.prepare(sources.load_splits(run.config.data))[split]
-    tokenized = run.task.tokenize(dataset, run.bundle.tokenizer)
-    return run.task.evaluate(run.outputs(tokenized), tokenized)
+        dataset = task.prepare(sources.load_splits(
+            data, conll=task.conll_files()))[split]
+    return run.evaluate(dataset)
 
 
 def main(argv):

@@ -1,7 +1,9 @@
 """tfft-predict --model=RUN_OR_EXPORT --input=FILE [--output=preds.jsonl]
 
-Labels + probabilities for every text in FILE: a .txt file (one text per
-line) or a CSV / JSON / JSONL / Parquet file with the model's text columns.
+The task's predictions for every input in FILE: a .txt file (one text per
+line) or a CSV / JSON / JSONL / Parquet file with the model's input columns
+(classification: labels + probabilities; token classification: entities
+with character offsets, or a tag per word for a `tokens` column).
 --model is a finished run folder (the Keras model + tokenizer in Python) or
 a SavedModel written by tfft (a version folder, or an export directory,
 whose latest version is used; tokenization runs in the graph, as in TF
@@ -22,39 +24,11 @@ _WORKDIR = flags.DEFINE_string("workdir", None, "A finished run folder "
 _INPUT = flags.DEFINE_string("input", None, "Texts to label.")
 _OUTPUT = flags.DEFINE_string("output", None, "JSON lines out (default "
                               "stdout).")
-
-
-def read_texts(path: str, text_columns: list):
-    """A `datasets.Dataset` with the run's text columns from `path`."""
-    import datasets
-
-    from tfft.data import sources
-    from tfft.errors import UserError
-
-    if path.endswith(".txt"):
-        if len(text_columns) != 1:
-            raise UserError(
-                f"this model reads text pairs {text_columns}; give a CSV or "
-                "JSONL file with those columns instead of a .txt file"
-            )
-        try:
-            with open(path, encoding="utf-8") as f:
-                lines = [line.rstrip("\n") for line in f]
-        except (OSError, UnicodeDecodeError) as e:
-            raise UserError(f"cannot read {path} as UTF-8 text: {e}") from e
-        return datasets.Dataset.from_dict({text_columns[0]: lines})
-    dataset = sources.load_files(sources.expand(path), "input")
-    # Only the text columns are read; a stray `labels` column would be
-    # taken for encoded label ids.
-    dataset = dataset.select_columns(
-        [c for c in dataset.column_names if c in text_columns])
-    missing = [c for c in text_columns if c not in dataset.column_names]
-    if missing:
-        raise UserError(
-            f"{path} has no column {missing[0]!r} (the model reads "
-            f"{text_columns}); its columns are {dataset.column_names}"
-        )
-    return dataset
+_AGGREGATION = flags.DEFINE_enum(
+    "aggregation_strategy", "first", ["simple", "first", "average", "max"],
+    "Token classification: how sub-token predictions become words and "
+    "entities (as in transformers' token-classification pipeline). A "
+    "SavedModel decodes with `first`, fixed at export.")
 
 
 def is_export(path: str) -> bool:
@@ -63,20 +37,19 @@ def is_export(path: str) -> bool:
     return versions.resolve(path) is not None
 
 
-def predict(model_path: str, path: str) -> list:
-    """Prediction records for the texts in `path`."""
+def predict(model_path: str, path: str, **options) -> list:
+    """Prediction records for the inputs in `path` (`options`: the task's
+    prediction settings, e.g. `aggregation_strategy`)."""
     if is_export(model_path):
         from tfft.inference import load_export
 
         exported = load_export(model_path)
-        raw = read_texts(path, list(exported.text_inputs.values()))
-        return exported.task.predictions(exported.outputs(raw), raw)
+        return exported.predictions(exported.task.read_inputs(path),
+                                    **options)
     from tfft.inference import load_run
 
     run = load_run(model_path)
-    raw = read_texts(path, run.task.text_columns)
-    tokenized = run.task.tokenize(raw, run.bundle.tokenizer)
-    return run.task.predictions(run.outputs(tokenized), raw)
+    return run.predictions(run.task.read_inputs(path), **options)
 
 
 def main(argv):
@@ -98,8 +71,10 @@ def main(argv):
             "--model=RUN_FOLDER or --model=EXPORT_DIR")
     sources.expand(_INPUT.value)
 
+    records = predict(model, _INPUT.value,
+                      aggregation_strategy=_AGGREGATION.value)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n"
-                    for r in predict(model, _INPUT.value))
+                    for r in records)
     if _OUTPUT.value:
         run_folder.write_text(_OUTPUT.value, lines)
     else:

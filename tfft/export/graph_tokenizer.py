@@ -230,12 +230,15 @@ class Packer(tf.Module):
 
 
 class GraphTokenizer(tf.Module):
-    """Texts (one or two [batch] string tensors) -> padded model inputs."""
+    """Texts (one or two [batch] string tensors) -> padded model inputs.
+    Token tasks use its parts: `segment_tokenizer` (strings -> ragged ids),
+    `packer`'s special ids, and `unk_id`."""
 
-    def __init__(self, segment_tokenizer, packer, name=None):
+    def __init__(self, segment_tokenizer, packer, unk_id=None, name=None):
         super().__init__(name=name)
         self.segment_tokenizer = segment_tokenizer
         self.packer = packer
+        self.unk_id = unk_id
 
     def __call__(self, *texts):
         return self.packer([self.segment_tokenizer(t) for t in texts])
@@ -246,4 +249,5 @@ def for_tokenizer(tokenizer, max_length: int, num_segments: int):
     `keras_hub.Tokenizer`)."""
     packer = Packer(max_length, tokenizer.start_id, tokenizer.end_id,
                     tokenizer.pad_id, tokenizer.truncation, num_segments)
-    return GraphTokenizer(tokenizer.in_graph(), packer)
+    return GraphTokenizer(tokenizer.in_graph(), packer,
+                          getattr(tokenizer, "unk_id", None))

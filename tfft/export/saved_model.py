@@ -2,14 +2,16 @@
 
 Signatures (`saved_model_cli show --all --dir DIR/<version>` lists them):
 
-  serving_default  text [, text_pair]: string[batch]  -> the task's outputs
+  serving_default  the task's string inputs (`task.serving_inputs()`:
+                   text [, text_pair] for classification), [batch]
+                   -> the task's outputs, decoded in the graph
   token_ids        input_ids, attention_mask, token_type_ids: int32
-                   [batch, length]                     -> the same outputs
+                   [batch, length]  -> `task.serving_outputs`
 
-For classification the outputs are `label_id`, `label`, `probabilities`
-and `logits`. Loading needs only `tensorflow` and `tensorflow_text`.
-`assets.extra/tfft_export.json` (ignored by TF Serving) records the task,
-labels, text columns and config for `tfft-predict`.
+For classification both return `label_id`, `label`, `probabilities` and
+`logits`; other tasks document theirs. Loading needs only `tensorflow`
+and `tensorflow_text`. `assets.extra/tfft_export.json` (ignored by TF
+Serving) records the task, labels, inputs and config for `tfft-predict`.
 """
 
 import json
@@ -27,45 +29,34 @@ from tfft.export import versions
 
 SERVING_DEFAULT = "serving_default"
 TOKEN_IDS = "token_ids"
-TEXT_INPUTS = ("text", "text_pair")
 METADATA = os.path.join("assets.extra", "tfft_export.json")
-# Every task's serving outputs hold the model's outputs under this name.
-MODEL_OUTPUT = "logits"
 
 
 class ServingModule(tf.Module):
     """What the SavedModel tracks: the model's variables and the
     tokenizer's resources (vocabulary, wordpiece model)."""
 
-    def __init__(self, model, tokenizer, task, max_length, num_texts):
+    def __init__(self, model, tokenizer, task, max_length):
         super().__init__(name="tfft_serving")
         self.model = model
+        inputs = task.serving_inputs()
         self.tokenizer = graph_tokenizer.for_tokenizer(
-            tokenizer, max_length, num_texts)
+            tokenizer, max_length, len(inputs))
         self._task = task
         token_specs = [tf.TensorSpec([None, None], tf.int32, name=n)
                        for n in MODEL_INPUTS]
         self.from_token_ids = tf.function(
             self._from_token_ids, input_signature=token_specs)
         text_specs = [tf.TensorSpec([None], tf.string, name=n)
-                      for n in TEXT_INPUTS[:num_texts]]
-        body = self._from_text if num_texts == 1 else self._from_text_pair
-        self.from_text = tf.function(body, input_signature=text_specs)
-
-    def _outputs(self, features):
-        return self._task.serving_outputs(self.model(features,
-                                                     training=False))
+                      for n in inputs]
+        self.from_text = tf.function(
+            task.serving_fn(model, self.tokenizer),
+            input_signature=text_specs)
 
     def _from_token_ids(self, input_ids, attention_mask, token_type_ids):
-        return self._outputs({"input_ids": input_ids,
-                              "attention_mask": attention_mask,
-                              "token_type_ids": token_type_ids})
-
-    def _from_text(self, text):
-        return self._outputs(self.tokenizer(text))
-
-    def _from_text_pair(self, text, text_pair):
-        return self._outputs(self.tokenizer(text, text_pair))
+        return self._task.serving_outputs(self.model(
+            {"input_ids": input_ids, "attention_mask": attention_mask,
+             "token_type_ids": token_type_ids}, training=False))
 
     def signatures(self):
         return {SERVING_DEFAULT: self.from_text.get_concrete_function(),
@@ -73,14 +64,14 @@ class ServingModule(tf.Module):
 
 
 def metadata(config, task, **extra) -> dict:
-    columns = config_lib.split_list(config.data.text_columns)
     return dict({
         "tfft_version": tfft.__version__,
         "task": task.name,
         "task_state": task.state(),
         "family": config.model.family,
         # signature input -> the data column it was trained on
-        "text_inputs": dict(zip(TEXT_INPUTS, columns)),
+        "text_inputs": dict(zip(task.serving_inputs(),
+                                task.input_columns)),
         "max_length": config.data.max_length,
         "signatures": [SERVING_DEFAULT, TOKEN_IDS],
         "config": json.loads(config_lib.to_json(config)),
@@ -90,9 +81,7 @@ def metadata(config, task, **extra) -> dict:
 def write(model, tokenizer, task, config, directory: str,
           extra_metadata=None) -> None:
     """The SavedModel (+ metadata) into `directory`, which must not exist."""
-    num_texts = len(config_lib.split_list(config.data.text_columns))
-    module = ServingModule(model, tokenizer, task, config.data.max_length,
-                           num_texts)
+    module = ServingModule(model, tokenizer, task, config.data.max_length)
     # TF's saver sets absl's verbosity to FATAL and back to the *effective*
     # level, pinning a logger that inherited its level; undo that.
     absl_logger = logging.getLogger("absl")

@@ -36,6 +36,7 @@ class Tokenizer:
         self.pad_id = hf_tokenizer.pad_token_id or 0
         self.start_id = hf_tokenizer.cls_token_id
         self.end_id = hf_tokenizer.sep_token_id
+        self.unk_id = hf_tokenizer.unk_token_id
 
     def in_graph(self):
         """The same tokenization as TF ops: strings -> ragged ids."""
@@ -49,6 +50,13 @@ class Tokenizer:
         ids = out["input_ids"]
         types = out.get("token_type_ids") or [[0] * len(i) for i in ids]
         return {"input_ids": ids, "token_type_ids": types}
+
+    def tokenize_words(self, words) -> list:
+        """Each word's ids alone, without special tokens (a word the
+        tokenizer drops entirely, e.g. a lone accent, gives [])."""
+        if not words:
+            return []
+        return self.hf(list(words), add_special_tokens=False)["input_ids"]
 
     def save(self, directory):
         self.hf.save_pretrained(directory)

@@ -30,6 +30,9 @@ class Tokenizer:
         self.end_id = _special_id(hub_tokenizer,
                                   ("sep_token_id", "end_token_id"))
         self.pad_id = _special_id(hub_tokenizer, ("pad_token_id",)) or 0
+        oov = getattr(hub_tokenizer, "oov_token", None)
+        self.unk_id = (int(hub_tokenizer.token_to_id(oov)) if oov
+                       else _special_id(hub_tokenizer, ("unk_token_id",)))
         self._packer_args = dict(start_value=self.start_id,
                                  end_value=self.end_id, pad_value=self.pad_id)
 
@@ -55,6 +58,15 @@ class Tokenizer:
             "input_ids": [r[:n] for r, n in zip(ids, lengths)],
             "token_type_ids": [r[:n] for r, n in zip(types, lengths)],
         }
+
+    def tokenize_words(self, words) -> list:
+        """Each word's ids alone, without special tokens (a word the
+        tokenizer drops entirely, e.g. a lone accent, gives [])."""
+        if not words:
+            return []
+        ids = self.hub(tf.constant(list(words)))
+        # Eager keras-hub 0.32 returns lists; traced, a RaggedTensor.
+        return ids.to_list() if hasattr(ids, "to_list") else ids
 
     def save(self, directory):
         self.hub.save_to_preset(directory)

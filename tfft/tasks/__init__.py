@@ -7,6 +7,8 @@ from tfft.errors import UserError
 # name -> "module:Class"; adding a task is one file plus one line here.
 TASKS = {
     "classification": "tfft.tasks.classification:TextClassification",
+    "token_classification":
+        "tfft.tasks.token_classification:TokenClassification",
 }
 
 

@@ -1,25 +1,50 @@
 """The task contract: one method per concern (after Model Garden's Task).
 
 A task is one file in `tfft/tasks/` subclassing `Task`, plus its entry in
-`tfft.tasks.TASKS`. The driver calls, in order:
+`tfft.tasks.TASKS`. Task modules import no TensorFlow at import time, so
+the cheap checks (`validate_config`, reading inputs) run before it loads.
 
+Vocabulary: an *example* is one raw row (a text, a sentence, a question
+with its context); a *feature* is one model input row. A task may turn an
+example into several features (a long sentence into overlapping windows);
+features then carry `EXAMPLE_ID`, the index of their example, and every
+metric and prediction is per example, never per feature.
+
+The driver calls, in order:
+
+  validate_config()          the task's config fields (no TensorFlow)
   prepare(splits)            validate columns, learn/encode labels, carve
   build_head(K, model_cfg)   head layers in the family's Keras flavour
   apply_head(layers, feats)  encoder features -> model outputs
-  tokenize(dataset, tok)     raw split -> model input columns + labels
-  collator(tok)              examples -> padded batch (dynamic padding)
+  tokenize(examples, tok)    examples -> features (model inputs + labels)
+  collator(tok)              features -> padded batch (dynamic padding)
   build_losses(K) / build_metrics(K)   for `compile`
-  evaluate(outputs, split)   metrics dict from the model's outputs
-  predictions(outputs, raw)  one record per example, for files and CLIs
-  serving_outputs(outputs)   TF ops: model outputs -> a SavedModel's outputs
+  evaluate(outputs, features, examples)      metrics dict
+  predictions(outputs, features, examples)   one record per example
 
-`state()` returns what the task learned from data (e.g. label names); it
-is saved with the model and given back to the constructor.
+and, for files given to `tfft-evaluate` / `tfft-predict`:
+
+  prepare_labeled(dataset, split)   labeled rows -> encoded examples
+  read_inputs(path)                 a file -> unlabeled examples
+
+For export (`tfft/export/saved_model.py`):
+
+  serving_inputs()                  names of the raw string inputs
+  serving_fn(model, graph_tok)      TF function: strings -> named outputs
+  serving_predictions(outputs, examples)   those outputs -> records
+
+`outputs` are `tfft.inference.model_outputs`: an array [features, ...]
+for one output row per feature, or a list of per-token arrays trimmed to
+each feature's length. `state()` returns what the task learned from data
+(e.g. label names); it is saved with the model and given back to the
+constructor.
 """
 
 import abc
 
 from tfft.data.collators import PadToLongest
+
+EXAMPLE_ID = "example_id"  # feature -> the index of its example
 
 
 class Task(abc.ABC):
@@ -28,19 +53,44 @@ class Task(abc.ABC):
     hf_auto_class: str = ""
     # The metric the run reports first and plots (a key of `evaluate`).
     main_metric: str = ""
+    # `model_outputs` keeps one row per feature ("example") or one per
+    # token ("token").
+    output_kind: str = "example"
 
     def __init__(self, config, state=None):
         self.config = config
         self.load_state(state or {})
 
+    # -- config -----------------------------------------------------------
+    def validate_config(self) -> None:
+        """Raises UserError for a bad value of the task's own fields."""
+
+    @property
+    def input_columns(self) -> list:
+        """The raw columns a prediction reads (files, signatures)."""
+        return []
+
     # -- data -------------------------------------------------------------
+    def conll_files(self) -> bool:
+        """Whether `.txt`/`.conll` data files are CoNLL token columns."""
+        return False
+
     @abc.abstractmethod
     def prepare(self, splits):
         """Raw DatasetDict -> validated DatasetDict with all three splits."""
 
     @abc.abstractmethod
+    def prepare_labeled(self, dataset, split):
+        """Labeled rows from a user's file -> examples `evaluate` takes."""
+
+    @abc.abstractmethod
+    def read_inputs(self, path):
+        """A file of unlabeled inputs -> examples `predictions` takes."""
+
+    @abc.abstractmethod
     def tokenize(self, dataset, tokenizer):
-        """Raw split -> Dataset of model inputs (+ `labels` if present)."""
+        """Examples -> Dataset of features (model inputs, `labels` if the
+        examples have them, `EXAMPLE_ID` if not one per example)."""
 
     def collator(self, tokenizer, static=False):
         """Pads batches; `static` (TPUs): always to data.max_length."""
@@ -73,19 +123,38 @@ class Task(abc.ABC):
 
     # -- evaluation -------------------------------------------------------
     @abc.abstractmethod
-    def evaluate(self, outputs, dataset) -> dict:
+    def evaluate(self, outputs, features, examples) -> dict:
         """Metrics (tfft's evaluate modules) of `outputs` on a split."""
 
     @abc.abstractmethod
-    def predictions(self, outputs, raw_dataset) -> list:
+    def predictions(self, outputs, features, examples, **options) -> list:
         """One JSON-serialisable record per example."""
+
+    # -- export -----------------------------------------------------------
+    def serving_inputs(self) -> list:
+        """The string inputs of the raw-text signature, in order."""
+        return ["text"]
 
     @abc.abstractmethod
     def serving_outputs(self, outputs) -> dict:
-        """Named tensors a SavedModel returns, from the model's outputs
-        (TF ops; runs inside the exported graph). They include `logits`:
-        the model's outputs as they are, which `evaluate`/`predictions`
-        take."""
+        """Named tensors a SavedModel returns from the model's outputs on
+        token ids (TF ops; the `token_ids` signature)."""
+
+    def serving_fn(self, model, tokenizer):
+        """A function of the `serving_inputs()` string tensors -> named
+        outputs, all TF ops (tokenization, model, decoding). `tokenizer`
+        is the in-graph tokenizer (`tfft.export.graph_tokenizer`)."""
+
+        def serve(*texts):
+            return self.serving_outputs(model(tokenizer(*texts),
+                                              training=False))
+
+        return serve
+
+    @abc.abstractmethod
+    def serving_predictions(self, outputs, examples, **options) -> list:
+        """Records (as `predictions` makes) from a SavedModel's outputs;
+        `options` that the export cannot honour are a UserError."""
 
     # -- learned state ----------------------------------------------------
     def state(self) -> dict:

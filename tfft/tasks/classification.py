@@ -4,9 +4,9 @@ import numpy as np
 
 from tfft import metrics
 from tfft.config import split_list
+from tfft.data import sources
 from tfft.data import splits as splits_lib
 from tfft.errors import UserError
-from tfft.models import pooling
 from tfft.tasks.base import Task
 
 LABELS = "labels"  # the encoded label-id column
@@ -32,6 +32,20 @@ class TextClassification(Task):
     @property
     def text_columns(self):
         return split_list(self.config.data.text_columns)
+
+    @property
+    def input_columns(self):
+        return self.text_columns
+
+    def validate_config(self):
+        d = self.config.data
+        if not 1 <= len(self.text_columns) <= 2:
+            raise UserError(
+                f"config data.text_columns={d.text_columns!r} must name one "
+                "column or two (text pairs), comma-separated"
+            )
+        if not d.label_column:
+            raise UserError("config data.label_column is empty; set it")
 
     @property
     def num_labels(self):
@@ -75,6 +89,13 @@ class TextClassification(Task):
         encoded["train"] = splits_lib.subsample(
             encoded["train"], d.max_train_examples, self.config.seed)
         return encoded
+
+    def prepare_labeled(self, dataset, split):
+        self.check_columns(dataset, split)
+        return self.encode_labels(dataset, split)
+
+    def read_inputs(self, path):
+        return sources.read_inputs(path, self.text_columns)
 
     def _learn_label_names(self, train):
         if self.config.data.label_names:
@@ -163,6 +184,8 @@ class TextClassification(Task):
         }
 
     def apply_head(self, layers, features, training):
+        from tfft.models import pooling
+
         x = pooling.pool(features, self.config.model.pooling)
         x = layers["dropout"](x, training=training)
         return layers["classifier"](x)
@@ -174,8 +197,8 @@ class TextClassification(Task):
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
 
     # -- evaluation -------------------------------------------------------
-    def evaluate(self, outputs, dataset):
-        references = np.asarray(dataset[LABELS])
+    def evaluate(self, outputs, features, examples=None):
+        references = np.asarray(features[LABELS])
         probs = softmax(outputs)
         predicted = probs.argmax(-1)
         ids = list(range(self.num_labels))
@@ -203,7 +226,9 @@ class TextClassification(Task):
             for i, label in enumerate(self.label_names)}
         return result
 
-    def predictions(self, outputs, raw_dataset):
+    def predictions(self, outputs, features, examples, **options):
+        del features, options
+        raw_dataset = examples
         probs = softmax(outputs)
         columns = {c: raw_dataset[c] for c in self.text_columns}
         truth = raw_dataset[LABELS] if LABELS in raw_dataset.column_names \
@@ -219,6 +244,13 @@ class TextClassification(Task):
                 for n, p in zip(self.label_names, row_probs)}
             records.append(record)
         return records
+
+    def serving_inputs(self):
+        return ["text", "text_pair"][:len(self.text_columns)]
+
+    def serving_predictions(self, outputs, examples, **options):
+        del options
+        return self.predictions(outputs["logits"], None, examples)
 
     def serving_outputs(self, outputs):
         import tensorflow as tf

@@ -33,7 +33,7 @@ from tfft.callbacks.validation_metrics import ValidationMetrics
 from tfft.data import pipeline
 from tfft.data import sources
 from tfft.errors import UserError
-from tfft.inference import model_outputs
+from tfft.inference import evaluate_split
 from tfft.models import builder
 from tfft.models import freezing
 from tfft.tasks import get_task
@@ -60,6 +60,58 @@ def train(config, workdir: str, callbacks=()) -> dict:
 def _train(config, workdir, callbacks):
     started = time.time()
     strategy = get_strategy(config.train.strategy, config.train.tpu)
+    run, checkpoints, resume_from = _open_run(config, strategy, workdir)
+    keras_compat.set_seed(config.seed)
+    _check_replicas(config, strategy.num_replicas_in_sync)
+
+    task = get_task(config.task, config)
+    splits = task.prepare(sources.load_splits(
+        config.data, conll=task.conll_files()))
+    logging.info("Examples: %s", {s: len(d) for s, d in splits.items()})
+    with strategy.scope():
+        bundle = builder.build(config.model, task)
+    tokenized = {s: task.tokenize(d, bundle.tokenizer)
+                 for s, d in splits.items()}
+    if any(len(tokenized[s]) != len(splits[s]) for s in splits):
+        logging.info("Features (model inputs): %s",
+                     {s: len(d) for s, d in tokenized.items()})
+    plan = _Plan.of(config, strategy, task, bundle, len(tokenized["train"]))
+    _compile(bundle, config, task, strategy, plan)
+
+    steps = StepHistory(keys=("loss", task.main_metric),
+                        steps_per_epoch=plan.steps_per_epoch)
+    ours = _config_callbacks(config, run, task, bundle, splits, tokenized,
+                             plan.eval_batch)
+    callbacks = [cb for cb in (ours.metrics, steps, *ours.others,
+                               *callbacks) if cb is not None]
+    fit_started = time.time()
+    saver = _fit(config, bundle.model, strategy, plan, tokenized, ours,
+                 callbacks, checkpoints, resume_from)
+    fit_seconds = time.time() - fit_started
+
+    results, outputs = {}, {}
+    for split in EVAL_SPLITS:
+        results[split], outputs[split] = evaluate_split(
+            bundle.model, task, splits[split], tokenized[split],
+            bundle.tokenizer, plan.eval_batch)
+    _write_results(run, config, task, bundle, results, steps,
+                   _by_key(saver.epoch_logs),
+                   task.predictions(outputs["test"], tokenized["test"],
+                                    splits["test"]))
+    shutil.rmtree(checkpoints.directory, ignore_errors=True)
+    if ours.best is not None:
+        shutil.rmtree(ours.best.checkpoints.directory, ignore_errors=True)
+    run.mark_complete({
+        "main_metric": task.main_metric,
+        "test": results["test"].get(task.main_metric),
+        "fit_seconds": round(fit_seconds, 1),
+        "total_seconds": round(time.time() - started, 1),
+    })
+    return results
+
+
+def _open_run(config, strategy, workdir):
+    """The run folder (started), its checkpoints and the one to resume."""
     run = run_folder.RunFolder(worker_dir(strategy, workdir))
     run.start()
     checkpoints = checkpoint.Checkpoints(run.workdir)
@@ -67,8 +119,10 @@ def _train(config, workdir, callbacks):
     if resume_from:
         _require_same_config(run, config, resume_from)
     run.write_text(run_folder.CONFIG, config_lib.to_json(config))
-    keras_compat.set_seed(config.seed)
-    replicas = strategy.num_replicas_in_sync
+    return run, checkpoints, resume_from
+
+
+def _check_replicas(config, replicas):
     if config.train.grad_accumulation > 1 and replicas > 1:
         # Both flavours would apply gradients inside a conditional in the
         # replica function, which tf.distribute cannot synchronise.
@@ -77,28 +131,36 @@ def _train(config, workdir, callbacks):
             f"not supported with {replicas} replicas yet; use one device, "
             "or raise train.batch_size instead")
 
-    task = get_task(config.task, config)
-    splits = task.prepare(sources.load_splits(config.data))
-    logging.info("Examples: %s", {s: len(d) for s, d in splits.items()})
 
-    with strategy.scope():
-        bundle = builder.build(config.model, task)
-    tokenized = {s: task.tokenize(d, bundle.tokenizer)
-                 for s, d in splits.items()}
+@dataclasses.dataclass
+class _Plan:
+    """Batch sizes and step counts of a run."""
+    replicas: int
+    global_batch: int
+    eval_batch: int
+    on_tpu: bool
+    collate: object
+    steps_per_epoch: int
+    optimizer_steps: int
 
-    global_batch = config.train.batch_size * replicas
-    eval_batch = config.train.eval_batch_size * replicas
-    # TPUs compile one program per shape: static length, full batches.
-    on_tpu = isinstance(strategy, tf.distribute.TPUStrategy)
-    collate = task.collator(bundle.tokenizer, static=on_tpu)
-    steps_per_epoch = pipeline.steps_per_epoch(
-        len(tokenized["train"]), global_batch, drop_remainder=on_tpu)
-    accumulate = config.train.grad_accumulation
-    optimizer_steps = max(1, steps_per_epoch * config.train.epochs
-                          // accumulate)
-    keras = bundle.keras
-    model = bundle.model
-    m = config.model
+    @classmethod
+    def of(cls, config, strategy, task, bundle, num_train):
+        t = config.train
+        replicas = strategy.num_replicas_in_sync
+        # TPUs compile one program per shape: static length, full batches.
+        on_tpu = isinstance(strategy, tf.distribute.TPUStrategy)
+        global_batch = t.batch_size * replicas
+        steps = pipeline.steps_per_epoch(num_train, global_batch,
+                                         drop_remainder=on_tpu)
+        return cls(replicas, global_batch, t.eval_batch_size * replicas,
+                   on_tpu, task.collator(bundle.tokenizer, static=on_tpu),
+                   steps, max(1, steps * t.epochs // t.grad_accumulation))
+
+
+def _compile(bundle, config, task, strategy, plan):
+    """Freezing / LoRA, gradient accumulation, `compile`, and the
+    optimizer's slots built (so a checkpoint can restore them)."""
+    keras, model, m = bundle.keras, bundle.model, config.model
     with strategy.scope():
         if m.lora_rank:
             freezing.enable_lora(model, m.lora_rank, m.lora_alpha,
@@ -109,27 +171,27 @@ def _train(config, workdir, callbacks):
             freezing.freeze(model, embeddings=m.freeze_embeddings,
                             layers=m.freeze_layers)
         if not keras_compat.native_gradient_accumulation(keras):
-            model.enable_gradient_accumulation(accumulate)
+            model.enable_gradient_accumulation(config.train.grad_accumulation)
         model.compile(
-            optimizer=build_optimizer(keras, config.train, optimizer_steps),
+            optimizer=build_optimizer(keras, config.train,
+                                      plan.optimizer_steps),
             loss=task.build_losses(keras),
             metrics=task.build_metrics(keras),
             jit_compile=config.train.jit_compile)
         checkpoint.build_optimizer(model, will_train)
 
-    steps = StepHistory(keys=("loss", task.main_metric),
-                        steps_per_epoch=steps_per_epoch)
-    ours = _config_callbacks(config, run, task, bundle, tokenized,
-                             eval_batch)
+
+def _fit(config, model, strategy, plan, tokenized, ours, callbacks,
+         checkpoints, resume_from):
+    """`fit` from the start or the resumed position, in segments (see the
+    module docstring); returns the Checkpointer (it holds the epoch
+    logs). A tripped NonFiniteGuard is a UserError."""
+    t = config.train
     validation_data = None
     if ours.metrics is None:
         validation_data = pipeline.to_tf_dataset(
-            tokenized["validation"], batch_size=eval_batch, shuffle=False,
-            collate_fn=collate)
-    guard, best, early = ours.guard, ours.best, ours.early
-    t = config.train
-    callbacks = [ours.metrics, steps, *ours.others, *callbacks]
-    callbacks = [cb for cb in callbacks if cb is not None]
+            tokenized["validation"], batch_size=plan.eval_batch,
+            shuffle=False, collate_fn=plan.collate)
     stateful = [cb for cb in callbacks
                 if hasattr(cb, "get_state") and hasattr(cb, "set_state")]
     start, epoch_logs = pipeline.Position(0, 0), []
@@ -143,70 +205,60 @@ def _train(config, workdir, callbacks):
                      start.epoch + 1, start.batch)
     saver = checkpointer_lib.Checkpointer(
         checkpoints, every_steps=t.checkpoint_steps,
-        start=start, steps_per_epoch=steps_per_epoch, stateful=stateful,
-        epoch_logs=epoch_logs)
-    callbacks.append(saver)  # last: saves the others' state
+        start=start, steps_per_epoch=plan.steps_per_epoch,
+        stateful=stateful, epoch_logs=epoch_logs)
+    callbacks = [*callbacks, saver]  # last: saves the others' state
     logging.info(
         "Training %s (%s family, %d replica(s), global batch %d x %d "
         "accumulated, %d batches per epoch, %d epoch(s), %s%s)",
-        config.model.path, config.model.family, replicas, global_batch,
-        accumulate, steps_per_epoch, t.epochs, t.precision,
-        ", XLA" if t.jit_compile else "")
-    fit_started = time.time()
+        config.model.path, config.model.family, plan.replicas,
+        plan.global_batch, t.grad_accumulation, plan.steps_per_epoch,
+        t.epochs, t.precision, ", XLA" if t.jit_compile else "")
     for first, stop in _segments(start, t.epochs):
-        if early is not None and early.stopped:
+        if ours.early is not None and ours.early.stopped:
             break
         train_data = pipeline.train_stream(
-            tokenized["train"], batch_size=global_batch, collate_fn=collate,
-            seed=config.seed, start=first, stop=stop, drop_remainder=on_tpu,
+            tokenized["train"], batch_size=plan.global_batch,
+            collate_fn=plan.collate, seed=config.seed, start=first,
+            stop=stop, drop_remainder=plan.on_tpu,
             group_by_length=config.data.group_by_length)
         model.fit(train_data, validation_data=validation_data,
                   initial_epoch=first.epoch, epochs=stop.epoch,
-                  steps_per_epoch=steps_per_epoch - first.batch,
+                  steps_per_epoch=plan.steps_per_epoch - first.batch,
                   shuffle=False,  # train_stream orders the data itself
                   verbose=t.verbose, callbacks=callbacks)
-        if guard.tripped:
-            last_good = checkpoints.latest()
+        if ours.guard.tripped:
+            last_good = (checkpoints.latest()
+                         or "none (no state was saved)")
             raise UserError(
-                f"{guard.message()}. The run is unfinished; its last good "
-                f"checkpoint is {last_good or 'none (no state was saved)'}")
+                f"{ours.guard.message()}. The run is unfinished; its last "
+                f"good checkpoint is {last_good}")
         if model.stop_training:
             break
+    best = ours.best
     if best is not None and best.best_epoch is not None:
         with strategy.scope():
             epoch = best.restore(model)
         logging.info("Restored the best weights: epoch %d (%s=%.5g)",
                      epoch + 1, t.monitor, best.best)
-    fit_seconds = time.time() - fit_started
-    history = _by_key(saver.epoch_logs)
+    return saver
 
-    results, outputs = {}, {}
-    for split in EVAL_SPLITS:
-        outputs[split] = model_outputs(model, task, tokenized[split],
-                                       bundle.tokenizer, eval_batch)
-        results[split] = task.evaluate(outputs[split], tokenized[split])
+
+def _write_results(run, config, task, bundle, results, steps, history,
+                   test_predictions):
+    """metrics.json, history.csv, the curve, the test predictions and
+    model/ (native checkpoint + tokenizer + tfft_model.json)."""
     run.write_json(run_folder.METRICS, results)
     run.write_text(run_folder.HISTORY, report.history_csv(history))
     with run.atomic_file(run_folder.CURVE) as tmp:
         report.plot_curves(history, task.main_metric, tmp, steps=steps)
-    run.write_jsonl(run_folder.predictions_file("test"),
-                    task.predictions(outputs["test"], splits["test"]))
+    run.write_jsonl(run_folder.predictions_file("test"), test_predictions)
     with run.atomic_dir(run_folder.MODEL) as tmp:
         builder.save(bundle, tmp, manifest={
             "task": task.name, "task_state": task.state(),
             "max_length": config.data.max_length,
-            "text_columns": config_lib.split_list(config.data.text_columns),
+            "inputs": task.input_columns,
         })
-    shutil.rmtree(checkpoints.directory, ignore_errors=True)
-    if best is not None:
-        shutil.rmtree(best.checkpoints.directory, ignore_errors=True)
-    run.mark_complete({
-        "main_metric": task.main_metric,
-        "test": results["test"].get(task.main_metric),
-        "fit_seconds": round(fit_seconds, 1),
-        "total_seconds": round(time.time() - started, 1),
-    })
-    return results
 
 
 @dataclasses.dataclass
@@ -218,7 +270,8 @@ class _ConfigCallbacks:
     others: list  # all but `metrics`, in call order
 
 
-def _config_callbacks(config, run, task, bundle, tokenized, eval_batch):
+def _config_callbacks(config, run, task, bundle, splits, tokenized,
+                      eval_batch):
     """The callbacks the config asks for. `metrics` goes first: the
     callbacks after it see its val_<name> entries."""
     t, m, e = config.train, config.model, config.export
@@ -227,7 +280,8 @@ def _config_callbacks(config, run, task, bundle, tokenized, eval_batch):
     others = [guard]
     if t.validation_metrics:
         metrics = ValidationMetrics.for_task(
-            task, tokenized["validation"], bundle.tokenizer, eval_batch)
+            task, tokenized["validation"], bundle.tokenizer, eval_batch,
+            examples=splits["validation"])
     if t.unfreeze_per_epoch:
         others.append(GradualUnfreezing(m.freeze_layers,
                                         t.unfreeze_per_epoch))

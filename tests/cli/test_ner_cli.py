@@ -1,0 +1,127 @@
+"""Token classification through the console scripts: configs/ner_files.py
+on CoNLL files with no code, then predict (raw text and words) and
+evaluate, as a user runs them."""
+
+import json
+import os
+
+import pytest
+
+from tests.cli.test_cli import REPO
+from tests.cli.test_cli import error_line
+from tests.cli.test_cli import tfft
+from tests.conftest import ner_sentences
+from tests.conftest import write_conll
+
+NER_FILES = os.path.join(REPO, "configs", "ner_files.py")
+
+
+def ner_args(tiny_bert, files, workdir):
+    return [f"--config={NER_FILES}", f"--workdir={workdir}",
+            f"--config.data.train_files={files['train']}",
+            f"--config.data.test_files={files['test']}",
+            f"--config.model.path={tiny_bert}",
+            "--config.model.init=random", "--config.data.max_length=16",
+            "--config.data.stride=4", "--config.train.epochs=12",
+            "--config.train.batch_size=16", "--config.train.precision=float32",
+            "--config.train.learning_rate=0.003", "--config.train.verbose=0"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ner_files")
+    return {"train": write_conll(d / "train.txt", ner_sentences(240)),
+            "test": write_conll(d / "test.conll", ner_sentences(40, seed=2)),
+            "dir": d}
+
+
+@pytest.fixture(scope="module")
+def ner_run(tiny_bert, files, tmp_path_factory):
+    workdir = str(tmp_path_factory.mktemp("ner_run") / "run")
+    proc = tfft("train", *ner_args(tiny_bert, files, workdir))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return workdir, proc
+
+
+def test_ner_files_trains_on_conll_files_with_no_code(ner_run):
+    workdir, proc = ner_run
+    summary = json.loads(proc.stdout)
+    # Word identity decides the tags: a tiny random BERT learns them.
+    assert summary["test"]["f1"] >= 0.9, summary["test"]
+    assert summary["test"]["num_words"] == sum(
+        len(t) for t, _ in ner_sentences(40, seed=2))
+    assert "no validation split: carved" in proc.stderr
+    with open(os.path.join(workdir, "metrics.json")) as f:
+        metrics = json.load(f)
+    assert set(metrics["test"]["per_type"]) == {"POS", "NEG"}
+    with open(os.path.join(workdir, "predictions_test.jsonl")) as f:
+        first = json.loads(f.readline())
+    assert set(first) == {"tokens", "tags", "predicted"}
+    assert len(first["predicted"]) == len(first["tokens"])
+    with open(os.path.join(workdir, "model", "tfft_model.json")) as f:
+        manifest = json.load(f)
+    assert manifest["task"] == "token_classification"
+    assert manifest["task_state"]["scheme"] == "IOB2"
+
+
+def test_evaluate_reproduces_the_run_metrics(ner_run, files):
+    from tfft.cli.evaluate import evaluate
+
+    workdir, _ = ner_run
+    with open(os.path.join(workdir, "metrics.json")) as f:
+        recorded = json.load(f)["test"]
+    proc = tfft("evaluate", f"--workdir={workdir}",
+                f"--files={files['test']}")  # a CoNLL file
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for again in (json.loads(proc.stdout), evaluate(workdir, "test")):
+        assert again["f1"] == pytest.approx(recorded["f1"])
+        assert again["num_words"] == recorded["num_words"]
+
+
+def test_predict_raw_text_and_words(ner_run, tmp_path):
+    workdir, _ = ner_run
+    texts = tmp_path / "texts.txt"
+    lines = ["the  movie was good  lovely fun and dull", "",
+             "awful,\tgreat 😀 film"]
+    texts.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "preds.jsonl"
+    proc = tfft("predict", f"--model={workdir}", f"--input={texts}",
+                f"--output={out}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["text"] for r in records] == lines
+    found = [[(e["entity_group"], e["word"]) for e in r["entities"]]
+             for r in records]
+    assert found == [[("POS", "good  lovely fun"), ("NEG", "dull")], [],
+                     [("NEG", "awful"), ("POS", "great")]]
+    for line, record in zip(lines, records):
+        for e in record["entities"]:
+            assert line[e["start"]:e["end"]] == e["word"]
+            assert set(e) == {"entity_group", "score", "word", "start",
+                              "end"}
+    from tfft.cli.predict import predict
+
+    words = tmp_path / "words.jsonl"
+    words.write_text(json.dumps({"tokens": ["dull", "plot", "fine"]}) + "\n")
+    assert predict(workdir, str(words)) == [
+        {"tokens": ["dull", "plot", "fine"],
+         "predicted": ["B-NEG", "O", "B-POS"]}]
+
+
+def test_bad_ner_input_is_one_line_and_exit_2(tiny_bert, files, tmp_path):
+    d = files["dir"]
+    mismatched = d / "bad.jsonl"
+    mismatched.write_text(json.dumps({"tokens": ["a", "b"],
+                                      "ner_tags": ["O"]}) + "\n")
+    # (The other data errors are the task's, tested in tests/tasks.)
+    cases = [
+        ([f"--config.data.train_files={mismatched}"],
+         "row 0 has 2 tokens and 1 tags"),
+        (["--config.data.stride=20"], "data.stride=20"),
+    ]
+    workdir = tmp_path / "run"
+    for extra, expected in cases:
+        proc = tfft("train", *ner_args(tiny_bert, files, workdir), *extra)
+        assert proc.returncode == 2, (extra, proc.stderr[-2000:])
+        assert expected in error_line(proc), extra
+        assert not (workdir / "COMPLETED").exists()
