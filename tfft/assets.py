@@ -62,6 +62,21 @@ def corpus_path(name: str) -> str:
     return locate(CORPORA, name, "corpus")
 
 
+def model_folder(path: str) -> str:
+    """'bundled:NAME' -> the folder a package ships. A path that looks
+    local (absolute, relative, `~`, or deeper than `org/name`) must
+    exist; any other string is passed on as a hub/preset name. No
+    TensorFlow: the CLIs check this before it loads."""
+    path = os.path.expanduser(resolve_model_path(path))
+    if os.path.isdir(path) or "://" in path:
+        return path
+    if path.startswith((".", "/")) or path.count("/") > 1:
+        raise UserError(
+            f"model folder {path} does not exist; check --config.model.path"
+        )
+    return path
+
+
 def resolve_model_path(path: str) -> str:
     """'bundled:NAME' -> the folder a package ships; anything else as is."""
     if path.startswith("bundled:"):

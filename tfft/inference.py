@@ -96,6 +96,39 @@ def load_run(workdir: str, precision: str = "") -> FinishedRun:
     return FinishedRun(config, task, bundle, folder)
 
 
+def evaluate_run(workdir: str, split: str = "test", files=None) -> dict:
+    """A finished run's metrics on one of its splits (carved as training
+    carved it, from the same seed) or on labeled `files` (`tfft-evaluate`).
+    """
+    from tfft.data import sources
+
+    run = load_run(workdir)
+    task, data = run.task, run.config.data
+    if files:
+        dataset = task.prepare_labeled(sources.load_files(
+            sources.expand(files), "evaluation",
+            conll_config=data if task.conll_files() else None),
+            "evaluation")
+    else:
+        dataset = task.prepare(sources.load_splits(
+            data, conll=task.conll_files()))[split]
+    return run.evaluate(dataset)
+
+
+def predict_file(model_path: str, path: str, **options) -> list:
+    """Prediction records for the inputs in `path`, from a finished run or
+    a tfft SavedModel (`tfft-predict`; `options`: the task's prediction
+    settings, e.g. `aggregation_strategy`)."""
+    from tfft.export.versions import is_export
+
+    if is_export(model_path):
+        exported = load_export(model_path)
+        return exported.predictions(exported.task.read_inputs(path),
+                                    **options)
+    run = load_run(model_path)
+    return run.predictions(run.task.read_inputs(path), **options)
+
+
 @dataclasses.dataclass
 class ExportedModel:
     """A SavedModel written by tfft, served through its raw-text

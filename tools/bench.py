@@ -29,7 +29,6 @@ A benchmark, not a test.
 
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -37,6 +36,8 @@ from absl import flags
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+
+from contenders import workload as wl  # noqa: E402
 
 from tfft.cli import common  # noqa: E402
 from tfft.errors import UserError  # noqa: E402
@@ -98,31 +99,10 @@ def write_workload(out):
     return path, workload
 
 
-def run_child(name, workload_path):
-    """Runs one part in a fresh process; returns its JSON result."""
-    started = time.time()
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", HF_HUB_OFFLINE="1",
-               KERAS_BACKEND="tensorflow",
-               TOKENIZERS_PARALLELISM="false")
-    proc = subprocess.run(
-        [sys.executable, os.path.abspath(__file__), f"--child={name}",
-         f"--workload={workload_path}"], capture_output=True, text=True,
-        env=env)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
-        return {"error": tail[0][:300]}
-    result = json.loads(lines[-1])
-    result["process_seconds"] = round(time.time() - started, 1)
-    return result
-
-
 # -- the parts run in child processes --------------------------------------
 
 def child_contender(name, workload):
     import importlib
-
-    from contenders import workload as wl
 
     module = importlib.import_module(f"contenders.{MODULES[name]}")
     result = module.run(workload)
@@ -416,9 +396,10 @@ def main(argv):
             f"{', '.join(CONTENDERS)}")
     os.makedirs(_OUT.value, exist_ok=True)
     workload_path, workload = write_workload(_OUT.value)
-    machine = run_child("matmul", workload_path)
-    pipeline_rate = run_child("pipeline", workload_path)
-    profile = run_child("profile", workload_path) if _PROFILE.value else {}
+    machine = wl.run_child(__file__, "matmul", workload_path)
+    pipeline_rate = wl.run_child(__file__, "pipeline", workload_path)
+    profile = (wl.run_child(__file__, "profile", workload_path)
+               if _PROFILE.value else {})
     shape = child_model_shape(workload)
     results = {}
     for name in _CONTENDERS.value:
@@ -426,7 +407,7 @@ def main(argv):
             results[name] = {"error": "torch is not installed: pip install "
                                       "-e '.[bench]'"}
             continue
-        results[name] = run_child(name, workload_path)
+        results[name] = wl.run_child(__file__, name, workload_path)
         print(name, json.dumps(results[name]), flush=True)
     table, summary = report(results, machine, pipeline_rate, shape, workload,
                             profile)

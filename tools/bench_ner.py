@@ -21,15 +21,15 @@ A benchmark, not a test; run it with nothing else on the CPU.
 
 import json
 import os
-import subprocess
 import sys
-import time
 
 from absl import app
 from absl import flags
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+
+from contenders import workload as wl  # noqa: E402
 
 CONTENDERS = {"tfft": "ner_tfft", "hf_torch": "ner_hf_torch"}
 _CONTENDERS = flags.DEFINE_list("contenders", list(CONTENDERS), "Which.")
@@ -77,23 +77,6 @@ def write_workload(out):
     return path, workload
 
 
-def run_child(name, workload_path):
-    started = time.time()
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", HF_HUB_OFFLINE="1",
-               KERAS_BACKEND="tensorflow", TOKENIZERS_PARALLELISM="false")
-    proc = subprocess.run(
-        [sys.executable, os.path.abspath(__file__), f"--child={name}",
-         f"--workload={workload_path}"], capture_output=True, text=True,
-        env=env)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
-        return {"error": tail[0][:300]}
-    result = json.loads(lines[-1])
-    result["process_seconds"] = round(time.time() - started, 1)
-    return result
-
-
 def table(results):
     rows = ["| recipe | steady sentences/s | setup (s) | training (s) | "
             "test entity F1 | peak RSS (MB) |", "|---|---|---|---|---|---|"]
@@ -123,8 +106,6 @@ def main(argv):
     if _CHILD.value:
         import importlib
 
-        from contenders import workload as wl
-
         with open(_WORKLOAD.value) as f:
             workload = json.load(f)
         module = importlib.import_module(
@@ -138,7 +119,7 @@ def main(argv):
     results = {}
     for name in _CONTENDERS.value:
         print(f"running {name} ...", flush=True)
-        results[name] = run_child(name, path)
+        results[name] = wl.run_child(__file__, name, path)
         print(json.dumps({name: {k: v for k, v in results[name].items()
                                  if k != "curve"}}), flush=True)
     with open(os.path.join(_OUT.value, "results.json"), "w") as f:

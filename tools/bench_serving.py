@@ -107,7 +107,7 @@ def _demo_export(family, export_dir):
 
 
 def _run_export(workdir, export_dir):
-    from tfft.cli.export import export
+    from tfft.export.saved_model import export_run as export
 
     path, _ = export(workdir, export_dir)
     from tfft.export import saved_model

@@ -74,10 +74,14 @@ def test_evaluate_reproduces_the_run_metrics(finished_run, files):
     workdir, _ = finished_run
     with open(os.path.join(workdir, "metrics.json")) as f:
         recorded = json.load(f)
-    for args in (["--split=test"], [f"--files={files['test']}"]):
-        proc = tfft("evaluate", f"--workdir={workdir}", *args)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        assert json.loads(proc.stdout)["accuracy"] == pytest.approx(
+    from tfft.inference import evaluate_run
+
+    # The console script once; the same function in-process for the rest.
+    proc = tfft("evaluate", f"--workdir={workdir}",
+                f"--files={files['test']}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for metrics in (json.loads(proc.stdout), evaluate_run(workdir, "test")):
+        assert metrics["accuracy"] == pytest.approx(
             recorded["test"]["accuracy"])
 
 
@@ -148,12 +152,19 @@ def test_export_then_predict_from_the_saved_model(finished_run, tmp_path):
 
     texts = tmp_path / "texts.txt"
     texts.write_text("good great movie\n\nawful dull plot 😀\n")
-    records = {}
-    for model in (workdir, str(export_dir), str(export_dir / "2")):
-        proc = tfft("predict", f"--model={model}", f"--input={texts}")
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        records[model] = [json.loads(line)
-                          for line in proc.stdout.splitlines()]
+    from tfft.inference import predict_file
+
+    # The console script on the export directory (its latest version, as
+    # TF Serving would run it); the same function on the others.
+    proc = tfft("predict", f"--model={export_dir}", f"--input={texts}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    records = {
+        workdir: predict_file(workdir, str(texts)),
+        str(export_dir): [json.loads(line)
+                          for line in proc.stdout.splitlines()],
+        str(export_dir / "2"): predict_file(str(export_dir / "2"),
+                                            str(texts)),
+    }
     run_records, *exported = records.values()
     assert [r["predicted"] for r in run_records][::2] == ["pos", "neg"]
     for other in exported:

@@ -65,7 +65,7 @@ def test_ner_files_trains_on_conll_files_with_no_code(ner_run):
 
 
 def test_evaluate_reproduces_the_run_metrics(ner_run, files):
-    from tfft.cli.evaluate import evaluate
+    from tfft.inference import evaluate_run
 
     workdir, _ = ner_run
     with open(os.path.join(workdir, "metrics.json")) as f:
@@ -73,7 +73,7 @@ def test_evaluate_reproduces_the_run_metrics(ner_run, files):
     proc = tfft("evaluate", f"--workdir={workdir}",
                 f"--files={files['test']}")  # a CoNLL file
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for again in (json.loads(proc.stdout), evaluate(workdir, "test")):
+    for again in (json.loads(proc.stdout), evaluate_run(workdir, "test")):
         assert again["f1"] == pytest.approx(recorded["f1"])
         assert again["num_words"] == recorded["num_words"]
 
@@ -99,11 +99,11 @@ def test_predict_raw_text_and_words(ner_run, tmp_path):
             assert line[e["start"]:e["end"]] == e["word"]
             assert set(e) == {"entity_group", "score", "word", "start",
                               "end"}
-    from tfft.cli.predict import predict
+    from tfft.inference import predict_file
 
     words = tmp_path / "words.jsonl"
     words.write_text(json.dumps({"tokens": ["dull", "plot", "fine"]}) + "\n")
-    assert predict(workdir, str(words)) == [
+    assert predict_file(workdir, str(words)) == [
         {"tokens": ["dull", "plot", "fine"],
          "predicted": ["B-NEG", "O", "B-POS"]}]
 

@@ -17,18 +17,16 @@ EXIT_USER_ERROR = 2
 
 
 def quiet_libraries() -> None:
-    """Fewer log lines from TF, transformers and datasets (CLI only)."""
+    """Fewer log lines from TF, transformers and datasets (CLI only). By
+    their environment variables, read when they are imported: a command
+    imports neither before it needs it (a keras_hub run never imports
+    transformers, and a bad flag fails before either loads)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("DATASETS_VERBOSITY", "error")
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    import datasets
-    import transformers
-
-    transformers.logging.set_verbosity_error()
-    datasets.disable_progress_bars()
-    datasets.logging.set_verbosity_error()
 
 
 def fail(message: str) -> None:

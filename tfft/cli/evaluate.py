@@ -20,23 +20,6 @@ _FILES = flags.DEFINE_string(
 _OUTPUT = flags.DEFINE_string("output", None, "Also write metrics here.")
 
 
-def evaluate(workdir, split="test", files=None) -> dict:
-    from tfft.data import sources
-    from tfft.inference import load_run
-
-    run = load_run(workdir)
-    task, data = run.task, run.config.data
-    if files:
-        dataset = task.prepare_labeled(sources.load_files(
-            sources.expand(files), "evaluation",
-            conll_config=data if task.conll_files() else None),
-            "evaluation")
-    else:
-        dataset = task.prepare(sources.load_splits(
-            data, conll=task.conll_files()))[split]
-    return run.evaluate(dataset)
-
-
 def main(argv):
     del argv
     common.require_flags(workdir=_WORKDIR.value)
@@ -46,7 +29,9 @@ def main(argv):
     run_folder.RunFolder(_WORKDIR.value).require_complete()
     if _FILES.value:
         sources.expand(_FILES.value)
-    metrics = evaluate(_WORKDIR.value, _SPLIT.value, _FILES.value)
+    from tfft.inference import evaluate_run
+
+    metrics = evaluate_run(_WORKDIR.value, _SPLIT.value, _FILES.value)
     text = json.dumps(metrics, indent=2)
     if _OUTPUT.value:
         run_folder.write_text(_OUTPUT.value, text + "\n")

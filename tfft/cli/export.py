@@ -21,19 +21,6 @@ _ALLOW_OPS = flags.DEFINE_list(
     "allow_ops", [], "Ops to allow although TF Serving lacks them.")
 
 
-def export(workdir, export_dir, keep=0, allow_ops=()):
-    from tfft.export import saved_model
-    from tfft.inference import load_run
-
-    # Served in float32 whatever the training precision: the weights are
-    # float32, and every CPU/GPU server runs it at full speed.
-    run = load_run(workdir, precision="float32")
-    return saved_model.export(
-        run.bundle.model, run.bundle.tokenizer, run.task, run.config,
-        export_dir, keep=keep, allow_ops=allow_ops,
-        extra_metadata={"run": run.folder.workdir})
-
-
 def main(argv):
     del argv
     common.require_flags(workdir=_WORKDIR.value, export_dir=_EXPORT_DIR.value)
@@ -46,8 +33,10 @@ def main(argv):
     if os.path.isfile(_EXPORT_DIR.value):
         raise UserError(f"--export_dir {_EXPORT_DIR.value} is a file; pass "
                         "a directory")
-    path, report = export(_WORKDIR.value, _EXPORT_DIR.value, _KEEP.value,
-                          _ALLOW_OPS.value)
+    from tfft.export.saved_model import export_run
+
+    path, report = export_run(_WORKDIR.value, _EXPORT_DIR.value,
+                              _KEEP.value, _ALLOW_OPS.value)
     print(f"exported {path}")
     print(f"ops: {report.summary()}")
 

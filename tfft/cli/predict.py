@@ -15,6 +15,7 @@ from absl import flags
 
 from tfft import run_folder
 from tfft.cli import common
+from tfft.export.versions import is_export
 
 _MODEL = flags.DEFINE_string(
     "model", None, "A finished run folder, a tfft SavedModel, or an export "
@@ -29,27 +30,6 @@ _AGGREGATION = flags.DEFINE_enum(
     "Token classification: how sub-token predictions become words and "
     "entities (as in transformers' token-classification pipeline). A "
     "SavedModel decodes with `first`, fixed at export.")
-
-
-def is_export(path: str) -> bool:
-    from tfft.export import versions
-
-    return versions.resolve(path) is not None
-
-
-def predict(model_path: str, path: str, **options) -> list:
-    """Prediction records for the inputs in `path` (`options`: the task's
-    prediction settings, e.g. `aggregation_strategy`)."""
-    if is_export(model_path):
-        from tfft.inference import load_export
-
-        exported = load_export(model_path)
-        return exported.predictions(exported.task.read_inputs(path),
-                                    **options)
-    from tfft.inference import load_run
-
-    run = load_run(model_path)
-    return run.predictions(run.task.read_inputs(path), **options)
 
 
 def main(argv):
@@ -71,8 +51,10 @@ def main(argv):
             "--model=RUN_FOLDER or --model=EXPORT_DIR")
     sources.expand(_INPUT.value)
 
-    records = predict(model, _INPUT.value,
-                      aggregation_strategy=_AGGREGATION.value)
+    from tfft.inference import predict_file
+
+    records = predict_file(model, _INPUT.value,
+                           aggregation_strategy=_AGGREGATION.value)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n"
                     for r in records)
     if _OUTPUT.value:

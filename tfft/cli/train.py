@@ -13,10 +13,14 @@ _WORKDIR = flags.DEFINE_string("workdir", None, "Where the run is written.")
 
 
 def preflight(config, workdir):
-    """Cheap checks before TensorFlow loads, so bad input fails at once."""
+    """Cheap checks before TensorFlow loads, so bad input fails at once:
+    the config, the run folder, the model folder, and the data itself
+    (read and prepared by the task). Returns the prepared data."""
+    from tfft import assets
     from tfft import config as config_lib
     from tfft import run_folder
     from tfft.data import sources
+    from tfft.tasks import prepare_data
 
     config_lib.validate(config)
     run_folder.RunFolder(workdir).refuse_completed()
@@ -24,16 +28,19 @@ def preflight(config, workdir):
         patterns = getattr(config.data, f"{split}_files")
         if patterns:
             sources.expand(patterns)
+    assets.model_folder(config.model.path)
+    return prepare_data(config)
 
 
 def main(argv):
     del argv
     common.require_flags(config=_CONFIG.value is not None,
                          workdir=_WORKDIR.value)
-    preflight(_CONFIG.value, _WORKDIR.value)
+    prepared = preflight(_CONFIG.value, _WORKDIR.value)
     from tfft.training import trainer  # imports TensorFlow
 
-    results = trainer.train(_CONFIG.value, _WORKDIR.value)
+    results = trainer.train(_CONFIG.value, _WORKDIR.value,
+                            prepared=prepared)
     summary = {split: {k: v for k, v in metrics.items() if k != "per_class"}
                for split, metrics in results.items()}
     print(json.dumps({"workdir": _WORKDIR.value, **summary}, indent=2))

@@ -115,6 +115,19 @@ def export(model, tokenizer, task, config, export_dir: str, *, keep=0,
     return path, reports[0]
 
 
+def export_run(workdir, export_dir, keep=0, allow_ops=()):
+    """A finished run's model as the next version in `export_dir`
+    (`tfft-export`). Served in float32 whatever the training precision:
+    the weights are float32, and every CPU/GPU server runs it at full
+    speed."""
+    from tfft.inference import load_run
+
+    run = load_run(workdir, precision="float32")
+    return export(run.bundle.model, run.bundle.tokenizer, run.task,
+                  run.config, export_dir, keep=keep, allow_ops=allow_ops,
+                  extra_metadata={"run": run.folder.workdir})
+
+
 def read_metadata(saved_model_dir: str) -> dict:
     path = os.path.join(saved_model_dir, METADATA)
     if not os.path.exists(path):

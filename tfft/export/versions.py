@@ -24,6 +24,11 @@ def versions(export_dir: str) -> list:
     return numbered_dirs.numbers(export_dir, SAVED_MODEL_FILE)
 
 
+def is_export(path: str) -> bool:
+    """Whether `path` is a SavedModel or a folder of numbered versions."""
+    return resolve(path) is not None
+
+
 def resolve(path: str):
     """A SavedModel folder itself, or the latest version of an export
     directory; None if `path` is neither."""

@@ -42,17 +42,8 @@ class ModelBundle:
 
 
 def resolve_path(path: str) -> str:
-    """'bundled:NAME' -> the packaged folder. A path that looks local
-    (absolute, relative, `~`, or deeper than `org/name`) must exist; any
-    other string is passed on as a hub/preset name."""
-    path = os.path.expanduser(assets.resolve_model_path(path))
-    if os.path.isdir(path) or "://" in path:
-        return path
-    if path.startswith((".", "/")) or path.count("/") > 1:
-        raise UserError(
-            f"model folder {path} does not exist; check --config.model.path"
-        )
-    return path
+    """'bundled:NAME' -> the packaged folder; see `assets.model_folder`."""
+    return assets.model_folder(path)
 
 
 def build(model_config, task) -> ModelBundle:

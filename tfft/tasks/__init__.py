@@ -20,3 +20,15 @@ def get_task(name: str, config, state=None):
         )
     module, cls = TASKS[name].split(":")
     return getattr(importlib.import_module(module), cls)(config, state)
+
+
+def prepare_data(config):
+    """(task, splits): the task of `config` with what it learned from the
+    data, and its three prepared splits. No TensorFlow: `tfft-train` runs
+    it before TF loads, so bad data fails at once."""
+    from tfft.data import sources
+
+    task = get_task(config.task, config)
+    splits = task.prepare(sources.load_splits(config.data,
+                                              conll=task.conll_files()))
+    return task, splits

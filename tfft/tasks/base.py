@@ -47,6 +47,27 @@ from tfft.data.collators import PadToLongest
 EXAMPLE_ID = "example_id"  # feature -> the index of its example
 
 
+def label_config(label_names) -> dict:
+    """transformers config fields for a head over `label_names`."""
+    return {
+        "num_labels": len(label_names),
+        "id2label": dict(enumerate(label_names)),
+        "label2id": {n: i for i, n in enumerate(label_names)},
+    }
+
+
+def dense_head(keras, model_config, num_labels) -> dict:
+    """Dropout + a float32 Dense over `num_labels`, named as transformers'
+    heads name theirs ("classifier")."""
+    return {
+        "dropout": keras.layers.Dropout(model_config.dropout),
+        "classifier": keras.layers.Dense(
+            num_labels, dtype="float32", name="classifier",
+            kernel_initializer=keras.initializers.TruncatedNormal(
+                stddev=0.02)),
+    }
+
+
 class Task(abc.ABC):
     name: str = ""
     # transformers class of the task's native head (`model.head=native`).

@@ -8,6 +8,8 @@ from tfft.data import sources
 from tfft.data import splits as splits_lib
 from tfft.errors import UserError
 from tfft.tasks.base import Task
+from tfft.tasks.base import dense_head
+from tfft.tasks.base import label_config
 
 LABELS = "labels"  # the encoded label-id column
 
@@ -168,20 +170,10 @@ class TextClassification(Task):
 
     # -- model ------------------------------------------------------------
     def hf_config_overrides(self):
-        return {
-            "num_labels": self.num_labels,
-            "id2label": dict(enumerate(self.label_names)),
-            "label2id": {n: i for i, n in enumerate(self.label_names)},
-        }
+        return label_config(self.label_names)
 
     def build_head(self, keras, model_config):
-        return {
-            "dropout": keras.layers.Dropout(model_config.dropout),
-            "classifier": keras.layers.Dense(
-                self.num_labels, dtype="float32", name="classifier",
-                kernel_initializer=keras.initializers.TruncatedNormal(
-                    stddev=0.02)),
-        }
+        return dense_head(keras, model_config, self.num_labels)
 
     def apply_head(self, layers, features, training):
         from tfft.models import pooling

@@ -23,6 +23,8 @@ from tfft.data import words as words_lib
 from tfft.errors import UserError
 from tfft.tasks.base import EXAMPLE_ID
 from tfft.tasks.base import Task
+from tfft.tasks.base import dense_head
+from tfft.tasks.base import label_config
 
 LABELS = "labels"  # per-token tag ids of a feature (-100: ignored)
 TAG_IDS = "tag_ids"  # per-word tag ids of an example
@@ -377,20 +379,10 @@ class TokenClassification(Task):
 
     # -- model ------------------------------------------------------------
     def hf_config_overrides(self):
-        return {
-            "num_labels": self.num_labels,
-            "id2label": dict(enumerate(self.label_names)),
-            "label2id": {n: i for i, n in enumerate(self.label_names)},
-        }
+        return label_config(self.label_names)
 
     def build_head(self, keras, model_config):
-        return {
-            "dropout": keras.layers.Dropout(model_config.dropout),
-            "classifier": keras.layers.Dense(
-                self.num_labels, dtype="float32", name="classifier",
-                kernel_initializer=keras.initializers.TruncatedNormal(
-                    stddev=0.02)),
-        }
+        return dense_head(keras, model_config, self.num_labels)
 
     def apply_head(self, layers, features, training):
         import tensorflow as tf

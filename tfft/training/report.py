@@ -2,6 +2,7 @@
 
 import csv
 import io
+import math
 
 
 def history_csv(history: dict) -> str:
@@ -34,7 +35,9 @@ def plot_curves(history: dict, main_metric: str, path: str,
     epochs = list(range(1, len(history.get("loss", [])) + 1))
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for ax, name in zip(axes, ("loss", main_metric)):
-        if steps is not None and name in steps.logs:
+        # A metric only validation computes (token F1) has no train series.
+        per_step = steps.logs.get(name, []) if steps is not None else []
+        if any(math.isfinite(v) for v in per_step):
             ax.plot(steps.epochs, steps.logs[name], linewidth=1,
                     label="train (running mean per step)")
         elif name in history:

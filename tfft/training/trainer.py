@@ -31,12 +31,11 @@ from tfft.callbacks.step_history import StepHistory
 from tfft.callbacks.tensorboard import TensorBoard
 from tfft.callbacks.validation_metrics import ValidationMetrics
 from tfft.data import pipeline
-from tfft.data import sources
 from tfft.errors import UserError
 from tfft.inference import evaluate_split
 from tfft.models import builder
 from tfft.models import freezing
-from tfft.tasks import get_task
+from tfft.tasks import prepare_data
 from tfft.training import checkpoint
 from tfft.training import report
 from tfft.training.optimization import build_optimizer
@@ -46,27 +45,27 @@ EVAL_SPLITS = ("validation", "test")
 TENSORBOARD = "tensorboard"
 
 
-def train(config, workdir: str, callbacks=()) -> dict:
+def train(config, workdir: str, callbacks=(), prepared=None) -> dict:
     """Fine-tunes per `config`, writes the run folder, returns metrics.
 
     `callbacks` go to `fit` as they are: tf_keras callbacks work with both
     families, Keras-3 callbacks only with the keras_hub family.
+    `prepared`: `tfft.tasks.prepare_data(config)`'s result, if the caller
+    already has it (the CLI prepares the data before TensorFlow loads).
     """
     config = config_lib.validate(config)
     with keras_compat.precision(config.model.family, config.train.precision):
-        return _train(config, workdir, callbacks)
+        return _train(config, workdir, callbacks, prepared)
 
 
-def _train(config, workdir, callbacks):
+def _train(config, workdir, callbacks, prepared):
     started = time.time()
     strategy = get_strategy(config.train.strategy, config.train.tpu)
     run, checkpoints, resume_from = _open_run(config, strategy, workdir)
     keras_compat.set_seed(config.seed)
     _check_replicas(config, strategy.num_replicas_in_sync)
 
-    task = get_task(config.task, config)
-    splits = task.prepare(sources.load_splits(
-        config.data, conll=task.conll_files()))
+    task, splits = prepared or prepare_data(config)
     logging.info("Examples: %s", {s: len(d) for s, d in splits.items()})
     with strategy.scope():
         bundle = builder.build(config.model, task)

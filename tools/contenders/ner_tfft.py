@@ -11,21 +11,11 @@ CONFIG = os.path.join(os.path.dirname(__file__), "..", "..", "configs",
 
 
 def config_for(w):
-    from tfft.cli.common import load_config_file
-
-    config = load_config_file(CONFIG)
-    d, t = config.data, config.train
-    d.dataset = ""
-    d.train_files = w["train_file"]
-    d.validation_files = w["validation_file"]  # 100 sentences an epoch
-    d.test_files = w["test_file"]
-    d.max_length = w["max_length"]
-    t.batch_size = w["batch_size"]
-    t.epochs = w["epochs"]
+    # Validation: 100 sentences an epoch (tfft's trainer always validates).
+    config = wl.tfft_config(CONFIG, w, validation_file=w["validation_file"])
+    t = config.train
     t.learning_rate = w["learning_rate"].get("tfft", t.learning_rate)
     t.checkpoint_steps = 0
-    t.verbose = 0
-    config.seed = w["seed"]
     return config
 
 

@@ -12,20 +12,8 @@ CONFIG = os.path.join(os.path.dirname(__file__), "..", "..", "configs",
 
 def config_for(w):
     """`configs/sentiment_minilm.py` pointed at the workload `w`."""
-    from tfft.cli.common import load_config_file
-
-    config = load_config_file(CONFIG)
-    d, t = config.data, config.train
-    d.dataset = ""
-    d.train_files = w["train_file"]
-    d.validation_files = w["test_file"]
-    d.test_files = w["test_file"]
-    d.max_length = w["max_length"]
-    t.batch_size = w["batch_size"]
-    t.learning_rate = w["learning_rate"]
-    t.epochs = w["epochs"]
-    t.verbose = 0
-    config.seed = w["seed"]
+    config = wl.tfft_config(CONFIG, w)
+    config.train.learning_rate = w["learning_rate"]
     return config
 
 

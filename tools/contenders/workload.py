@@ -15,6 +15,49 @@ import time
 import numpy as np
 
 
+def run_child(script, name, workload_path) -> dict:
+    """Runs `script --child=name --workload=workload_path` in a fresh
+    process; returns the JSON line it prints last, or {"error": ...}."""
+    import os
+    import subprocess
+    import sys
+
+    started = time.time()
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", HF_HUB_OFFLINE="1",
+               KERAS_BACKEND="tensorflow",
+               TOKENIZERS_PARALLELISM="false")
+    proc = subprocess.run(
+        [sys.executable, os.path.abspath(script), f"--child={name}",
+         f"--workload={workload_path}"], capture_output=True, text=True,
+        env=env)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+        return {"error": tail[0][:300]}
+    result = json.loads(lines[-1])
+    result["process_seconds"] = round(time.time() - started, 1)
+    return result
+
+
+def tfft_config(config_file, w, validation_file=""):
+    """A tfft config file pointed at the workload `w`'s files, length,
+    batch size, epochs and seed (the learning rate is the caller's)."""
+    from tfft.cli.common import load_config_file
+
+    config = load_config_file(config_file)
+    d, t = config.data, config.train
+    d.dataset = ""
+    d.train_files = w["train_file"]
+    d.validation_files = validation_file or w["test_file"]
+    d.test_files = w["test_file"]
+    d.max_length = w["max_length"]
+    t.batch_size = w["batch_size"]
+    t.epochs = w["epochs"]
+    t.verbose = 0
+    config.seed = w["seed"]
+    return config
+
+
 def read_rows(path):
     with open(path) as f:
         return [json.loads(line) for line in f]
