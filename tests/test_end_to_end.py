@@ -58,9 +58,11 @@ def ner_config():
 
 @pytest.mark.parametrize("family", ["keras_hub", "hf"])
 def test_minilm_learns_conll2003_and_its_export_agrees(tmp_path, family):
-    """2,000 CoNLL-2003 train sentences x 1 epoch, scored on the first 500
+    """3,000 CoNLL-2003 train sentences x 2 epochs, scored on the first 500
     test sentences; then the raw-text SavedModel on those sentences joined
-    by spaces returns the entities tfft-predict's pipeline returns."""
+    by spaces returns the entities tfft-predict's pipeline returns.
+    Measured: entity F1 0.838 (keras_hub), 0.840 (hf); 2,000 x 1 epoch
+    (63 steps) gave 0.54 and 0.31, too few steps for a stable bar."""
     import datasets
 
     from tfft.data import bundled
@@ -72,7 +74,7 @@ def test_minilm_learns_conll2003_and_its_export_agrees(tmp_path, family):
     asset_or_skip(assets.corpus_path, "conll2003")
     corpus = bundled.conll2003()
     files = {}
-    for split, rows in (("train", corpus["train"].select(range(2000))),
+    for split, rows in (("train", corpus["train"].select(range(3000))),
                         ("validation", corpus["validation"].select(
                             range(200))),
                         ("test", corpus["test"].select(range(500)))):
@@ -84,7 +86,7 @@ def test_minilm_learns_conll2003_and_its_export_agrees(tmp_path, family):
     config.data.train_files = files["train"]
     config.data.validation_files = files["validation"]
     config.data.test_files = files["test"]
-    config.train.epochs = 1
+    config.train.epochs = 2
     config.train.verbose = 0
     workdir = str(tmp_path / "run")
     results = trainer.train(config, workdir)
@@ -92,7 +94,7 @@ def test_minilm_learns_conll2003_and_its_export_agrees(tmp_path, family):
         len(t) for t in corpus["test"].select(range(500))["tokens"])
     print(f"{family}: CoNLL-2003 test[:500] entity F1 "
           f"{results['test']['f1']:.4f}")
-    assert results["test"]["f1"] >= 0.6, results["test"]
+    assert results["test"]["f1"] >= 0.75, results["test"]  # measured 0.84
 
     run = load_run(workdir, precision="float32")
     texts = datasets.Dataset.from_dict({"text": [

@@ -118,14 +118,16 @@ def evaluate_run(workdir: str, split: str = "test", files=None) -> dict:
 def predict_file(model_path: str, path: str, **options) -> list:
     """Prediction records for the inputs in `path`, from a finished run or
     a tfft SavedModel (`tfft-predict`; `options`: the task's prediction
-    settings, e.g. `aggregation_strategy`)."""
+    settings, e.g. `aggregation_strategy`). A run computes in float32
+    whatever its training precision, as `tfft-export` serves it, so the
+    run folder and its export give the same predictions."""
     from tfft.export.versions import is_export
 
     if is_export(model_path):
         exported = load_export(model_path)
         return exported.predictions(exported.task.read_inputs(path),
                                     **options)
-    run = load_run(model_path)
+    run = load_run(model_path, precision="float32")
     return run.predictions(run.task.read_inputs(path), **options)
 
 

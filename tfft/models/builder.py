@@ -6,6 +6,10 @@ A family module (`hf`, `keras_hub`) provides: `KERAS` (its Keras flavour),
 builds takes tfft's canonical inputs (`input_ids`, `attention_mask`,
 `token_type_ids`), returns the task head's output, and keeps tfft's head
 layers in `model.head_layers` (saved here beside the native checkpoint).
+Its tokenizer has `encode(texts, pairs, max_length=)` (unpadded ids with
+special tokens), `tokenize_words(words)` (each word's ids alone),
+`in_graph()` (the same as TF ops), `save(directory)`, and `pad_id`,
+`start_id`, `end_id`, `unk_id`, `truncation`.
 """
 
 import dataclasses
