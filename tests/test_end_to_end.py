@@ -9,7 +9,6 @@ the bars (0.70 / 0.65) leave margin over seeds and stay far above chance
 reach only ~0.65-0.69: too few for a stable bar.
 """
 
-import importlib.util
 import os
 
 import pytest
@@ -22,20 +21,18 @@ pytestmark = pytest.mark.slow
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def demo_config():
-    spec = importlib.util.spec_from_file_location(
-        "sentiment_minilm",
-        os.path.join(REPO, "configs", "sentiment_minilm.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.get_config()
+def shipped_config(name="sentiment_minilm"):
+    """configs/<name>.py's get_config() (the README demo by default)."""
+    from tfft.cli.common import load_config_file
+
+    return load_config_file(os.path.join(REPO, "configs", f"{name}.py"))
 
 
 @pytest.mark.parametrize("family", ["keras_hub", "hf"])
 def test_minilm_learns_rotten_tomatoes(tmp_path, family):
     asset_or_skip(assets.model_path, "all-MiniLM-L6-v2")
     asset_or_skip(assets.corpus_path, "rotten_tomatoes")
-    config = demo_config()
+    config = shipped_config()
     config.model.family = family
     config.data.max_train_examples = 2000
     config.data.validation_size = 300.0
@@ -45,15 +42,6 @@ def test_minilm_learns_rotten_tomatoes(tmp_path, family):
     assert results["test"]["num_examples"] == 500
     assert results["test"]["accuracy"] >= 0.70, results["test"]
     assert results["test"]["f1_macro"] >= 0.65, results["test"]
-
-
-def ner_config():
-    spec = importlib.util.spec_from_file_location(
-        "ner_conll03_minilm",
-        os.path.join(REPO, "configs", "ner_conll03_minilm.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.get_config()
 
 
 @pytest.mark.parametrize("family", ["keras_hub", "hf"])
@@ -80,7 +68,7 @@ def test_minilm_learns_conll2003_and_its_export_agrees(tmp_path, family):
                         ("test", corpus["test"].select(range(500)))):
         files[split] = str(tmp_path / f"{split}.jsonl")
         rows.to_json(files[split])
-    config = ner_config()
+    config = shipped_config("ner_conll03_minilm")
     config.model.family = family
     config.data.dataset = ""
     config.data.train_files = files["train"]
