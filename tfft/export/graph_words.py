@@ -84,3 +84,47 @@ def max_context_window(positions, sequence_of_position, window_splits,
                                               candidates.value_rowids())))
     # One winner per position (keys are unique within a position).
     return tf.gather(flat, chosen[:, 0])
+
+
+def word_tokens(words, segment_tokenizer, unk_id):
+    """Each word tokenized on its own (a word the tokenizer drops becomes
+    [UNK], as `tokenize` does): (tokens, ragged [batch, (tokens)] int64;
+    the position of each word's first token in its sentence, [words])."""
+    pieces = tf.cast(segment_tokenizer(words.flat_values), tf.int64)
+    empty = tf.cast(tf.equal(pieces.row_lengths(), 0), tf.int64)
+    pieces = tf.concat([pieces, tf.RaggedTensor.from_row_lengths(
+        tf.fill([tf.reduce_sum(empty)], tf.constant(unk_id, tf.int64)),
+        empty)], axis=1)
+    tokens = tf.RaggedTensor.from_row_splits(
+        pieces, words.row_splits).merge_dims(1, 2)
+    first = (tf.cumsum(pieces.row_lengths(), exclusive=True)
+             - tf.gather(tokens.row_splits[:-1], words.value_rowids()))
+    return tokens, first
+
+
+def window_inputs(tokens, length: int, stride: int, packer):
+    """The windows of each token sequence as padded model inputs
+    ([CLS] window [SEP], flat over the batch), and the windows'
+    (sequence, start, end, row splits) from `windows`."""
+    seq, starts, ends, splits = windows(tokens.row_lengths(), length, stride)
+    index = (tf.ragged.range(starts, ends)
+             + tf.gather(tokens.row_splits[:-1], seq)[:, None])
+    ids, types = tf_text.combine_segments(
+        [tf.gather(tokens.flat_values, index)], packer.start_id,
+        packer.end_id)
+    inputs = {
+        "input_ids": tf.cast(ids, tf.int32).to_tensor(packer.pad_id),
+        "attention_mask": tf.ones_like(ids, tf.int32).to_tensor(0),
+        "token_type_ids": tf.cast(types, tf.int32).to_tensor(0),
+    }
+    return inputs, (seq, starts, ends, splits)
+
+
+def at_max_context(outputs, positions, sequence_of_position, spans):
+    """`outputs` [windows, length, ...] at each token position (of its
+    sequence), taken from its max-context window (+1: after [CLS])."""
+    _, starts, ends, splits = spans
+    owner = max_context_window(positions, sequence_of_position, splits,
+                               starts, ends)
+    return tf.gather_nd(outputs, tf.stack(
+        [owner, positions - tf.gather(starts, owner) + 1], axis=1))

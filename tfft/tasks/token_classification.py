@@ -627,34 +627,12 @@ class TokenClassification(Task):
             words, char_begin, char_end, byte_begin, byte_end = \
                 graph_words.split_words(text)
             sentence = words.value_rowids()
-            pieces = tf.cast(segment(words.flat_values), tf.int64)
-            empty = tf.cast(tf.equal(pieces.row_lengths(), 0), tf.int64)
-            pieces = tf.concat([pieces, tf.RaggedTensor.from_row_lengths(
-                tf.fill([tf.reduce_sum(empty)], tf.constant(unk_id,
-                                                            tf.int64)),
-                empty)], axis=1)  # a word the tokenizer drops is [UNK]
-            tokens = tf.RaggedTensor.from_row_splits(
-                pieces, words.row_splits).merge_dims(1, 2)
-            token_start = tokens.row_splits[:-1]
-            first = (tf.cumsum(pieces.row_lengths(), exclusive=True)
-                     - tf.gather(token_start, sentence))
-            seq, starts, ends, splits = graph_words.windows(
-                tokens.row_lengths(), length, stride)
-            index = (tf.ragged.range(starts, ends)
-                     + tf.gather(token_start, seq)[:, None])
-            ids, types_ = tf_text.combine_segments(
-                [tf.gather(tokens.flat_values, index)],
-                packer.start_id, packer.end_id)
-            logits = model({
-                "input_ids": tf.cast(ids, tf.int32).to_tensor(packer.pad_id),
-                "attention_mask": tf.ones_like(ids, tf.int32).to_tensor(0),
-                "token_type_ids": tf.cast(types_, tf.int32).to_tensor(0),
-            }, training=False)
-            owner = graph_words.max_context_window(first, sentence, splits,
-                                                   starts, ends)
-            at = tf.stack([owner, first - tf.gather(starts, owner) + 1], 1)
-            probs = tf.nn.softmax(tf.cast(tf.gather_nd(logits, at),
-                                          tf.float32))
+            tokens, first = graph_words.word_tokens(words, segment, unk_id)
+            inputs, spans = graph_words.window_inputs(tokens, length, stride,
+                                                      packer)
+            logits = model(inputs, training=False)
+            probs = tf.nn.softmax(tf.cast(graph_words.at_max_context(
+                logits, first, sentence, spans), tf.float32))
             if viterbi:  # as `decode`: the same op, the same scores
                 scores = words.with_flat_values(tf.math.log(
                     tf.maximum(probs, 1e-12)))
@@ -666,32 +644,9 @@ class TokenClassification(Task):
             else:
                 tag = tf.argmax(probs, axis=-1)
             score = tf.gather(probs, tag, batch_dims=1)
-            # seqeval's start_of_chunk on (previous word, word).
-            prefix, kind = tf.gather(prefix_of, tag), tf.gather(kind_of, tag)
-            first_word = tf.equal(tf.range(tf.size(tag, tf.int64)),
-                                  tf.gather(words.row_splits, sentence))
-            before = tf.where(first_word, tf.zeros_like(prefix),
-                              tf.roll(prefix, 1, 0))
-            before_kind = tf.where(first_word, tf.zeros_like(kind),
-                                   tf.roll(kind, 1, 0))
-            inside = tf.not_equal(prefix, 0)
-            starts_chunk = inside & (
-                tf.equal(prefix, 1) | tf.equal(prefix, 4)
-                | (tf.equal(before, 0) & (tf.equal(prefix, 2)
-                                          | tf.equal(prefix, 3)))
-                | ((tf.equal(before, 3) | tf.equal(before, 4))
-                   & (tf.equal(prefix, 2) | tf.equal(prefix, 3)))
-                | tf.not_equal(before_kind, kind))
-            entity = tf.cumsum(tf.cast(starts_chunk, tf.int64)) - 1
-            member = tf.where(inside)[:, 0]
-            count = tf.reduce_sum(tf.cast(starts_chunk, tf.int64))
-            of = tf.gather(entity, member)
-            first_of = tf.math.unsorted_segment_min(member, of, count)
-            last_of = tf.math.unsorted_segment_max(member, of, count)
-            entity_score = tf.math.unsorted_segment_mean(
-                tf.gather(score, member), of, count)
-            per_sentence = tf.math.unsorted_segment_sum(
-                tf.cast(starts_chunk, tf.int64), sentence,
+            kind = tf.gather(kind_of, tag)
+            first_of, last_of, entity_score, per_sentence = _graph_chunks(
+                tf.gather(prefix_of, tag), kind, score, words,
                 tf.size(text, tf.int64))
             b0 = tf.gather(byte_begin.flat_values, first_of)
             b1 = tf.gather(byte_end.flat_values, last_of)
@@ -750,6 +705,42 @@ class TokenClassification(Task):
                     "end": int(outputs["entity_end"][i, k])})
             records.append({TEXT: text or "", "entities": entities})
         return records
+
+
+def _graph_chunks(prefix, kind, score, words, batch_size):
+    """seqeval's chunks of tagged words, as TF ops: a word starts a chunk
+    by seqeval's `start_of_chunk` on (previous word, word), and a chunk
+    runs over the non-O words up to the next start (the pairwise rule
+    decides every boundary, so it vectorises). `prefix`: O=0 B=1 I=2 E=3
+    S=4 per word (flat); `kind`: the type index. Returns each chunk's
+    first and last word (flat indices), mean word score, and the number
+    of chunks per sentence."""
+    import tensorflow as tf
+
+    sentence = words.value_rowids()
+    first_word = tf.equal(tf.range(tf.size(prefix, tf.int64)),
+                          tf.gather(words.row_splits, sentence))
+    before = tf.where(first_word, tf.zeros_like(prefix),
+                      tf.roll(prefix, 1, 0))
+    before_kind = tf.where(first_word, tf.zeros_like(kind),
+                           tf.roll(kind, 1, 0))
+    inside = tf.not_equal(prefix, 0)
+    continues = tf.equal(prefix, 2) | tf.equal(prefix, 3)  # I, E
+    starts = inside & (
+        tf.equal(prefix, 1) | tf.equal(prefix, 4)
+        | (tf.equal(before, 0) & continues)
+        | ((tf.equal(before, 3) | tf.equal(before, 4)) & continues)
+        | tf.not_equal(before_kind, kind))
+    chunk = tf.cumsum(tf.cast(starts, tf.int64)) - 1
+    member = tf.where(inside)[:, 0]
+    count = tf.reduce_sum(tf.cast(starts, tf.int64))
+    of = tf.gather(chunk, member)
+    return (tf.math.unsorted_segment_min(member, of, count),
+            tf.math.unsorted_segment_max(member, of, count),
+            tf.math.unsorted_segment_mean(tf.gather(score, member), of,
+                                          count),
+            tf.math.unsorted_segment_sum(tf.cast(starts, tf.int64),
+                                         sentence, batch_size))
 
 
 def _word_tags(tags, groups, num_words):
