@@ -285,3 +285,17 @@ def test_allowed_transitions_follow_each_scheme():
     t.label_names, t.scheme = ["O", "B-X", "I-X"], "IOB1"
     allowed = t.allowed_transitions()
     assert allowed[0, 2] and not allowed[0, 1] and allowed[2, 1]
+
+
+def test_read_inputs_takes_text_or_words_columns(tmp_path):
+    import json
+
+    t = task()
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(json.dumps({"text": "in Paris", "id": 1}) + "\n")
+    assert t.read_inputs(str(rows))[:] == {"text": ["in Paris"]}
+    rows.write_text(json.dumps({"tokens": ["in", "Paris"], "id": 1}) + "\n")
+    assert t.read_inputs(str(rows))[:] == {"tokens": [["in", "Paris"]]}
+    rows.write_text(json.dumps({"body": "x"}) + "\n")
+    with pytest.raises(UserError, match="neither a 'text' column"):
+        t.read_inputs(str(rows))

@@ -47,9 +47,7 @@ def trec() -> datasets.Dataset:
 
 
 def _sentences(path) -> datasets.Dataset:
-    rows = conll.read_file(path)
-    return datasets.Dataset.from_dict({"tokens": [t for t, _ in rows],
-                                       "ner_tags": [g for _, g in rows]})
+    return conll.to_dataset(conll.read_file(path))
 
 
 def conll2003() -> datasets.DatasetDict:

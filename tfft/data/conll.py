@@ -53,6 +53,15 @@ def read_file(path: str, tag_column: int = -1):
     return sentences
 
 
+def to_dataset(sentences, tokens_column="tokens",
+               tags_column="ner_tags") -> datasets.Dataset:
+    """(tokens, tags) pairs -> a Dataset with those two list columns."""
+    return datasets.Dataset.from_dict({
+        tokens_column: [t for t, _ in sentences],
+        tags_column: [g for _, g in sentences],
+    })
+
+
 def read_files(files: list, split: str, data_config) -> datasets.Dataset:
     sentences = []
     for path in files:
@@ -61,7 +70,5 @@ def read_files(files: list, split: str, data_config) -> datasets.Dataset:
         raise UserError(
             f"the {split} split ({', '.join(files)}) has no sentences; "
             "CoNLL files hold one token and its tag per line")
-    return datasets.Dataset.from_dict({
-        data_config.tokens_column: [t for t, _ in sentences],
-        data_config.tags_column: [g for _, g in sentences],
-    })
+    return to_dataset(sentences, data_config.tokens_column,
+                      data_config.tags_column)

@@ -291,16 +291,16 @@ class TokenClassification(Task):
         from tfft.data import sources
 
         tokens = self.config.data.tokens_column
-        if not path.endswith(".txt"):
-            dataset = sources.load_files(sources.expand(path), "input")
-            if tokens in dataset.column_names:
-                return dataset.select_columns([tokens])
-            if TEXT not in dataset.column_names:
-                raise UserError(
-                    f"{path} has neither a {TEXT!r} column (raw text) nor a "
-                    f"{tokens!r} column (lists of words); its columns are "
-                    f"{dataset.column_names}")
-        return sources.read_inputs(path, [TEXT])
+        if path.endswith(".txt"):
+            return sources.read_inputs(path, [TEXT])
+        dataset = sources.load_files(sources.expand(path), "input")
+        for column in (tokens, TEXT):  # read once, whichever it holds
+            if column in dataset.column_names:
+                return dataset.select_columns([column])
+        raise UserError(
+            f"{path} has neither a {TEXT!r} column (raw text) nor a "
+            f"{tokens!r} column (lists of words); its columns are "
+            f"{dataset.column_names}")
 
     def words(self, examples):
         """Each example's words, and their character spans in its text
