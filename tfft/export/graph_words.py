@@ -1,7 +1,7 @@
 """Words, character offsets and windows as TensorFlow ops (SavedModels).
 
 The in-graph twins of `tfft.data.words.split_words` and of the window and
-max-context rules of `tfft.tasks.token_classification` (`windows`,
+max-context rules of `tfft.data.windows` (`windows`,
 `max_context_window`): tests keep each pair equal. Everything here is
 core TF or tensorflow-text ops that TF Serving links.
 """
@@ -48,18 +48,21 @@ def split_words(texts):
             begin, end)
 
 
-def windows(num_tokens, length: int, stride: int):
+def windows(num_tokens, length, stride: int):
     """Per sequence of `num_tokens` [batch] tokens, the windows of
-    `token_classification.windows`: (sequence index, start, end) of
-    every window, flat, in order."""
-    step = length - stride
+    `tfft.data.windows.windows`: (sequence index, start, end) of every
+    window, flat, in order, and their row splits per sequence. `length`
+    is one window length, or one per sequence ([batch])."""
     num_tokens = tf.cast(num_tokens, tf.int64)
+    length = tf.broadcast_to(tf.cast(length, tf.int64), tf.shape(num_tokens))
+    step = length - stride
     extra = tf.maximum(num_tokens - length, 0)
     count = 1 + (extra + step - 1) // step
     k = tf.ragged.range(count)
     sequence = k.value_rowids()
-    starts = k.flat_values * step
-    ends = tf.minimum(starts + length, tf.gather(num_tokens, sequence))
+    starts = k.flat_values * tf.gather(step, sequence)
+    ends = tf.minimum(starts + tf.gather(length, sequence),
+                      tf.gather(num_tokens, sequence))
     return sequence, starts, ends, k.row_splits
 
 
@@ -67,7 +70,7 @@ def max_context_window(positions, sequence_of_position, window_splits,
                        starts, ends):
     """For each token position (of sequence `sequence_of_position`), the
     flat index of the window where it has the most context on its nearer
-    side, the first on ties (`token_classification.max_context_window`).
+    side, the first on ties (`tfft.data.windows.max_context_window`).
     """
     first = tf.gather(window_splits, sequence_of_position)
     count = tf.gather(window_splits, sequence_of_position + 1) - first
@@ -89,7 +92,8 @@ def max_context_window(positions, sequence_of_position, window_splits,
 def word_tokens(words, segment_tokenizer, unk_id):
     """Each word tokenized on its own (a word the tokenizer drops becomes
     [UNK], as `tokenize` does): (tokens, ragged [batch, (tokens)] int64;
-    the position of each word's first token in its sentence, [words])."""
+    the position of each word's first token in its sentence, [words];
+    the word of each token, [tokens] flat indices into `words`)."""
     pieces = tf.cast(segment_tokenizer(words.flat_values), tf.int64)
     empty = tf.cast(tf.equal(pieces.row_lengths(), 0), tf.int64)
     pieces = tf.concat([pieces, tf.RaggedTensor.from_row_lengths(
@@ -99,7 +103,7 @@ def word_tokens(words, segment_tokenizer, unk_id):
         pieces, words.row_splits).merge_dims(1, 2)
     first = (tf.cumsum(pieces.row_lengths(), exclusive=True)
              - tf.gather(tokens.row_splits[:-1], words.value_rowids()))
-    return tokens, first
+    return tokens, first, pieces.value_rowids()
 
 
 def window_inputs(tokens, length: int, stride: int, packer):

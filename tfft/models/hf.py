@@ -146,7 +146,7 @@ class TaskModel(KERAS.Model):
             training=training,
         )
         if self.native:
-            return tf.cast(outputs.logits, tf.float32)
+            return self.task.native_logits(outputs, inputs)
         features = {
             "sequence_output": outputs.last_hidden_state,
             "pooled_output": getattr(outputs, "pooler_output", None),

@@ -9,6 +9,8 @@ TASKS = {
     "classification": "tfft.tasks.classification:TextClassification",
     "token_classification":
         "tfft.tasks.token_classification:TokenClassification",
+    "question_answering":
+        "tfft.tasks.question_answering:QuestionAnswering",
 }
 
 

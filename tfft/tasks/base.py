@@ -16,6 +16,7 @@ The driver calls, in order:
   prepare(splits)            validate columns, learn/encode labels, carve
   build_head(K, model_cfg)   head layers in the family's Keras flavour
   apply_head(layers, feats)  encoder features -> model outputs
+  native_logits(out, inputs) the same from transformers' own head
   tokenize(examples, tok)    examples -> features (model inputs + labels)
   collator(tok)              features -> padded batch (dynamic padding)
   build_losses(K) / build_metrics(K)   for `compile`
@@ -133,6 +134,14 @@ class Task(abc.ABC):
     @abc.abstractmethod
     def apply_head(self, layers, features, training):
         """`features`: sequence_output, pooled_output, attention_mask."""
+
+    def native_logits(self, outputs, inputs):
+        """The model output (as `apply_head` gives it) from the outputs
+        of the task's transformers class (`model.head=native`)."""
+        del inputs
+        import tensorflow as tf
+
+        return tf.cast(outputs.logits, tf.float32)
 
     @abc.abstractmethod
     def build_losses(self, keras):

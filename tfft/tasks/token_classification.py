@@ -20,6 +20,8 @@ import numpy as np
 
 from tfft import metrics
 from tfft.data import words as words_lib
+from tfft.data.windows import max_context_window
+from tfft.data.windows import windows
 from tfft.errors import UserError
 from tfft.tasks.base import EXAMPLE_ID
 from tfft.tasks.base import Task
@@ -108,24 +110,6 @@ def softmax(logits):
     logits = np.asarray(logits, np.float64)
     shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
     return shifted / shifted.sum(axis=-1, keepdims=True)
-
-
-def windows(num_tokens: int, length: int, stride: int):
-    """[(start, end)] token windows of at most `length` covering
-    `num_tokens`, consecutive ones sharing `stride` tokens."""
-    step = length - stride
-    spans = [(0, min(length, num_tokens))]
-    while spans[-1][1] < num_tokens:
-        start = spans[-1][0] + step
-        spans.append((start, min(start + length, num_tokens)))
-    return spans
-
-
-def max_context_window(position: int, spans) -> int:
-    """The window where `position` has the most tokens on its nearer
-    side (the first such window on ties)."""
-    scores = [min(position - s, e - 1 - position) for s, e in spans]
-    return int(np.argmax(scores))
 
 
 class TokenClassification(Task):
@@ -627,7 +611,7 @@ class TokenClassification(Task):
             words, char_begin, char_end, byte_begin, byte_end = \
                 graph_words.split_words(text)
             sentence = words.value_rowids()
-            tokens, first = graph_words.word_tokens(words, segment, unk_id)
+            tokens, first, _ = graph_words.word_tokens(words, segment, unk_id)
             inputs, spans = graph_words.window_inputs(tokens, length, stride,
                                                       packer)
             logits = model(inputs, training=False)

@@ -1,0 +1,110 @@
+"""Question answering SavedModels: windows and span decoding in the graph
+give the Python pipeline's answers (text and character offsets), and
+serve REST bodies with only TF + TF Text."""
+
+import json
+import os
+import subprocess
+import sys
+
+import datasets
+import pytest
+import tensorflow as tf
+
+from tests.conftest import qa_boundary_rows
+from tests.conftest import qa_rows
+from tests.export.test_saved_model import REST_PREDICT
+from tfft.data.windows import windows
+from tfft.export import graph_words
+from tfft.export import saved_model
+from tfft.inference import load_export
+from tfft.inference import load_run
+
+EDGE = [  # (question, context): odd spacing, unicode, nothing to find
+    ("good", "the  movie\twas superb lovely  and ugly"),
+    ("good", "Ünïcödé films 😀 were fine, fun — and dull…"),
+    ("good", "東京 the plot was great"),
+    ("good", "good"),
+    ("what was good?", "very quite dull boring film"),
+    ("", "a movie"),
+    ("good", ""),
+    ("good", "   "),
+    ("good", "x" * 300 + " fine " + "the film " * 40),
+]
+
+
+def _inputs():
+    rows = qa_rows(40, 7, words=(8, 60), questions=("good",))
+    rows += qa_boundary_rows()
+    pairs = [(r["question"], r["context"]) for r in rows] + EDGE
+    return datasets.Dataset.from_dict({
+        "id": [str(i) for i in range(len(pairs))],
+        "question": [q for q, _ in pairs], "context": [c for _, c in pairs]})
+
+
+@pytest.fixture(scope="module")
+def exported(qa_run, tmp_path_factory):
+    export_dir = str(tmp_path_factory.mktemp("qa_export"))
+    path, report = saved_model.export_run(qa_run["workdir"], export_dir)
+    return {"path": path, "report": report, "export_dir": export_dir,
+            "run": load_run(qa_run["workdir"], precision="float32")}
+
+
+def test_graph_windows_with_a_length_per_sequence_equal_python():
+    counts, lengths = [0, 5, 20, 21, 47, 90], [10, 10, 12, 12, 25, 17]
+    _, starts, ends, splits = graph_words.windows(
+        tf.constant(counts), tf.constant(lengths), 4)
+    for s, (n, length) in enumerate(zip(counts, lengths)):
+        a, b = int(splits[s]), int(splits[s + 1])
+        assert list(zip(starts[a:b].numpy().tolist(),
+                        ends[a:b].numpy().tolist())) == windows(n, length, 4)
+
+
+def test_exported_answers_equal_the_python_pipeline(exported):
+    examples = _inputs()
+    run = exported["run"]
+    python = run.task.predictions(*_outputs(run, examples), examples)
+    served = load_export(exported["path"]).predictions(examples,
+                                                       batch_size=7)
+    answered = 0
+    for want, got in zip(python, served):
+        assert (got["answer"], got["start"], got["end"]) == (
+            want["answer"], want["start"], want["end"]), want
+        assert got["score"] == pytest.approx(want["score"], abs=1e-4)
+        assert got["context"][got["start"]:got["end"]] == got["answer"]
+        answered += bool(got["answer"])
+    assert answered >= len(python) - 4  # "" for contexts with no words
+    assert exported["report"].unsupported == []
+
+
+def _outputs(run, examples):
+    features = run.task.tokenize(examples, run.bundle.tokenizer)
+    return run.outputs(features), features
+
+
+def test_serves_question_and_context_with_only_tensorflow_and_text(
+        exported):
+    probe = (
+        "import json, runpy, sys\n"
+        f"rest = runpy.run_path({REST_PREDICT!r}, run_name='rest_predict')\n"
+        "model = rest['tf'].saved_model.load(\n"
+        "    rest['saved_model_dir'](sys.argv[1]))\n"
+        "print(json.dumps(rest['predict'](model, json.loads(sys.argv[2]))))\n"
+        "banned = ('tfft', 'transformers', 'keras_hub', 'keras_nlp')\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules\n"
+        "                         if m.split('.')[0] in banned})))\n"
+    )
+    rows = qa_boundary_rows()[:3]
+    body = {"instances": [{"question": r["question"],
+                           "context": r["context"]} for r in rows]}
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, exported["export_dir"],
+         json.dumps(body)], capture_output=True, text=True,
+        env=dict(os.environ, PYTHONPATH=""), cwd="/", check=True)
+    response, imported = proc.stdout.strip().splitlines()[-2:]
+    assert json.loads(imported) == []
+    got = json.loads(response)["predictions"]
+    assert [(p["answer"], p["start"], p["end"]) for p in got] == [
+        (r["answers"]["text"][0], r["answers"]["answer_start"][0],
+         r["answers"]["answer_start"][0] + len(r["answers"]["text"][0]))
+        for r in rows]
