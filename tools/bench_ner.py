@@ -77,57 +77,11 @@ def write_workload(out):
     return path, workload
 
 
-def table(results):
-    rows = ["| recipe | steady sentences/s | setup (s) | training (s) | "
-            "test entity F1 | peak RSS (MB) |", "|---|---|---|---|---|---|"]
-    for name, r in results.items():
-        if "error" in r:
-            rows.append(f"| {name} | error: {r['error']} | | | | |")
-            continue
-        rows.append(
-            f"| {name} | {r['steady_examples_per_second']} | "
-            f"{r['setup_seconds']} | {r['train_seconds']} | "
-            f"{r['test_accuracy']:.4f} | {r['peak_rss_mb']:,.0f} |")
-    base, ours = results.get("hf_torch", {}), results.get("tfft", {})
-    if "steady_examples_per_second" in base and \
-            "steady_examples_per_second" in ours:
-        rows.append("")
-        rows.append(
-            f"tfft / hf_torch: "
-            f"{ours['steady_examples_per_second'] / base['steady_examples_per_second']:.2f}x "  # noqa: E501
-            f"steady sentences/s, "
-            f"{base['train_seconds'] / ours['train_seconds']:.2f}x training "
-            f"time, F1 {ours['test_accuracy'] - base['test_accuracy']:+.4f}")
-    return "\n".join(rows)
-
-
 def main(argv):
     del argv
-    if _CHILD.value:
-        import importlib
-
-        with open(_WORKLOAD.value) as f:
-            workload = json.load(f)
-        module = importlib.import_module(
-            f"contenders.{CONTENDERS[_CHILD.value]}")
-        result = module.run(workload)
-        result["peak_rss_mb"] = wl.peak_rss_mb()
-        print(json.dumps(result))
-        return
-    os.makedirs(_OUT.value, exist_ok=True)
-    path, workload = write_workload(_OUT.value)
-    results = {}
-    for name in _CONTENDERS.value:
-        print(f"running {name} ...", flush=True)
-        results[name] = wl.run_child(__file__, name, path)
-        print(json.dumps({name: {k: v for k, v in results[name].items()
-                                 if k != "curve"}}), flush=True)
-    with open(os.path.join(_OUT.value, "results.json"), "w") as f:
-        json.dump({"workload": workload, "results": results}, f, indent=1)
-    text = table(results)
-    with open(os.path.join(_OUT.value, "results.md"), "w") as f:
-        f.write(text + "\n")
-    print(text)
+    wl.task_bench_main(__file__, CONTENDERS, _CONTENDERS.value, _OUT.value,
+                       write_workload, "sentences", "entity F1",
+                       child=_CHILD.value, workload_file=_WORKLOAD.value)
 
 
 if __name__ == "__main__":

@@ -200,3 +200,62 @@ def peak_rss_mb() -> float:
 def accuracy(logits, labels) -> float:
     return float(np.mean(np.argmax(np.asarray(logits), -1)
                          == np.asarray(labels)))
+
+
+def task_table(results, unit, metric) -> str:
+    """The results table of a task benchmark (`bench_ner.py`,
+    `bench_qa.py`): `unit` counts what a step trains on (sentences,
+    features), `metric` names the test figure."""
+    rows = [f"| recipe | steady {unit}/s | setup (s) | training (s) | "
+            f"test {metric} | peak RSS (MB) |", "|---|---|---|---|---|---|"]
+    for name, r in results.items():
+        if "error" in r:
+            rows.append(f"| {name} | error: {r['error']} | | | | |")
+            continue
+        rows.append(
+            f"| {name} | {r['steady_examples_per_second']} | "
+            f"{r['setup_seconds']} | {r['train_seconds']} | "
+            f"{r['test_accuracy']:.4f} | {r['peak_rss_mb']:,.0f} |")
+    base, ours = results.get("hf_torch", {}), results.get("tfft", {})
+    rate = "steady_examples_per_second"
+    if rate in base and rate in ours:
+        rows.append("")
+        rows.append(
+            f"tfft / hf_torch: {ours[rate] / base[rate]:.2f}x steady "
+            f"{unit}/s, {base['train_seconds'] / ours['train_seconds']:.2f}x "
+            f"training time, {metric} "
+            f"{ours['test_accuracy'] - base['test_accuracy']:+.4f}")
+    return "\n".join(rows)
+
+
+def task_bench_main(script, modules, names, out, write_workload, unit,
+                    metric, child=None, workload_file=None):
+    """A task benchmark's main: as `--child`, run one contender (module
+    `contenders.<modules[child]>`) and print its JSON; else write the
+    workload to `out`, run each of `names` in its own process, and write
+    results.json and results.md."""
+    import importlib
+    import os
+
+    if child:
+        with open(workload_file) as f:
+            workload = json.load(f)
+        module = importlib.import_module(f"contenders.{modules[child]}")
+        result = module.run(workload)
+        result["peak_rss_mb"] = peak_rss_mb()
+        print(json.dumps(result))
+        return
+    os.makedirs(out, exist_ok=True)
+    path, workload = write_workload(out)
+    results = {}
+    for name in names:
+        print(f"running {name} ...", flush=True)
+        results[name] = run_child(script, name, path)
+        print(json.dumps({name: {k: v for k, v in results[name].items()
+                                 if k != "curve"}}), flush=True)
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump({"workload": workload, "results": results}, f, indent=1)
+    text = task_table(results, unit, metric)
+    with open(os.path.join(out, "results.md"), "w") as f:
+        f.write(text + "\n")
+    print(text)

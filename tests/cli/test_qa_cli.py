@@ -1,0 +1,113 @@
+"""Question answering through the console scripts: configs/qa_files.py
+on JSONL files with no code (the shared `qa_run`), then evaluate, predict
+(run folder and SavedModel) and export as a user runs them, and bad input
+as one line with exit code 2."""
+
+import json
+import os
+
+import pytest
+
+from tests.cli.test_cli import REPO
+from tests.cli.test_cli import error_line
+from tests.cli.test_cli import tfft
+from tests.conftest import QA_SETTINGS
+from tests.conftest import qa_boundary_rows
+from tests.conftest import qa_row
+
+QA_FILES = os.path.join(REPO, "configs", "qa_files.py")
+
+
+def test_qa_files_trains_on_jsonl_with_no_code(qa_run):
+    summary = json.loads(qa_run["stdout"])
+    assert summary["test"]["f1"] >= 95, summary["test"]
+    assert summary["test"]["num_examples"] == 96
+    workdir = qa_run["workdir"]
+    with open(os.path.join(workdir, "predictions_test.jsonl")) as f:
+        first = json.loads(f.readline())
+    assert set(first) == {"id", "question", "context", "answers", "answer",
+                          "score", "start", "end"}
+    assert first["context"][first["start"]:first["end"]] == first["answer"]
+    with open(os.path.join(workdir, "model", "tfft_model.json")) as f:
+        manifest = json.load(f)
+    assert manifest["task"] == "question_answering"
+    assert manifest["inputs"] == ["question", "context"]
+
+
+def test_evaluate_predict_and_export_agree(qa_run, tmp_path):
+    workdir = qa_run["workdir"]
+    with open(os.path.join(workdir, "metrics.json")) as f:
+        recorded = json.load(f)["test"]
+    proc = tfft("evaluate", f"--workdir={workdir}",
+                f"--files={qa_run['files']['test']}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    again = json.loads(proc.stdout)
+    assert again["f1"] == pytest.approx(recorded["f1"])
+    assert again["exact_match"] == pytest.approx(recorded["exact_match"])
+
+    # SQuAD's nested JSON as prediction input (no answers needed).
+    rows = qa_boundary_rows()
+    nested = tmp_path / "questions.json"
+    nested.write_text(json.dumps({"data": [{"title": "t", "paragraphs": [
+        {"context": r["context"], "qas": [
+            {"id": r["id"], "question": r["question"], "answers": []}]}
+        for r in rows]}]}))
+    export_dir = tmp_path / "export"
+    proc = tfft("export", f"--workdir={workdir}",
+                f"--export_dir={export_dir}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    answers = {}
+    for model in (workdir, str(export_dir)):
+        out = tmp_path / "preds.jsonl"
+        proc = tfft("predict", f"--model={model}", f"--input={nested}",
+                    f"--output={out}")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        records = [json.loads(line) for line in
+                   out.read_text().splitlines()]
+        answers[model] = [(r["id"], r["answer"], r["start"], r["end"])
+                          for r in records]
+    expected = [(r["id"], r["answers"]["text"][0],
+                 r["answers"]["answer_start"][0],
+                 r["answers"]["answer_start"][0]
+                 + len(r["answers"]["text"][0])) for r in rows]
+    assert answers[workdir] == expected
+    assert answers[str(export_dir)] == expected
+
+
+def _jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+def test_bad_qa_input_is_one_line_and_exit_2(qa_run, tmp_path):
+    good = [qa_row(str(i), "good", ["a", "fine", "film"], ["fine"])
+            for i in range(4)]
+    wrong = dict(good[0], id="w7",
+                 answers={"text": ["fine"], "answer_start": [0]})
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"data": [{"paragraphs": [
+        {"context": "c", "qas": [{"id": "1"}]}]}]}))
+    cases = [
+        (_jsonl(tmp_path / "wrong.jsonl", good + [wrong]), [],
+         "answer 'fine' of id 'w7' is not in its context at answer_start=0"),
+        (_jsonl(tmp_path / "nocontext.jsonl",
+                [{"question": "q", "answers": {}}]), [],
+         "no column 'context'"),
+        (str(broken), [], "qas[0] has no 'question'"),
+        (_jsonl(tmp_path / "ok.jsonl", good), ["--config.data.stride=40"],
+         "data.stride=40"),
+    ]
+    workdir = tmp_path / "run"
+    for train, extra, expected in cases:
+        proc = tfft("train", f"--config={QA_FILES}", f"--workdir={workdir}",
+                    f"--config.data.train_files={train}", *QA_SETTINGS,
+                    *extra)
+        assert proc.returncode == 2, (train, proc.stderr[-2000:])
+        assert expected in error_line(proc), (train, error_line(proc))
+        assert not (workdir / "COMPLETED").exists()
+    empty = _jsonl(tmp_path / "empty.jsonl",
+                   [{"question": "good", "context": "  "}])
+    proc = tfft("predict", f"--model={qa_run['workdir']}",
+                f"--input={empty}")
+    assert proc.returncode == 2
+    assert "row 0 (id '0') has an empty context" in error_line(proc)
