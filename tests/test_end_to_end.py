@@ -96,3 +96,52 @@ def test_minilm_learns_conll2003_and_its_export_agrees(tmp_path, family):
     for a, b in zip(python, served):
         assert [[e[k] for k in keys] for e in a["entities"]] == \
             [[e[k] for k in keys] for e in b["entities"]], a["text"]
+
+
+@pytest.mark.parametrize("family", ["keras_hub", "hf"])
+def test_minilm_learns_squad_and_its_export_agrees(tmp_path, family):
+    """The first 1,500 train questions of the anchors' SQuAD subset x 2
+    epochs (configs/qa_squad_minilm.py otherwise), scored on its first
+    500 dev questions; then the raw-string SavedModel answers those 500
+    with the Python pipeline's answers (text and offsets).
+    Measured: SQUAD_E2E_MEASURED."""
+    from tfft.data import bundled
+    from tfft.export import saved_model
+    from tfft.inference import load_export
+    from tfft.inference import load_run
+
+    asset_or_skip(assets.model_path, "all-MiniLM-L6-v2")
+    asset_or_skip(assets.corpus_path, "squad")
+    subset = bundled.squad_subset()
+    files = {}
+    for split, rows in (("train", subset["train"].select(range(1500))),
+                        ("validation", subset["validation"].select(
+                            range(100))),
+                        ("test", subset["test"].select(range(500)))):
+        files[split] = str(tmp_path / f"{split}.jsonl")
+        rows.to_json(files[split])
+    config = shipped_config("qa_squad_minilm")
+    config.model.family = family
+    config.data.dataset = ""
+    config.data.train_files = files["train"]
+    config.data.validation_files = files["validation"]
+    config.data.test_files = files["test"]
+    config.train.verbose = 0
+    workdir = str(tmp_path / "run")
+    results = trainer.train(config, workdir)
+    print(f"{family}: SQuAD subset dev[:500] EM "
+          f"{results['test']['exact_match']:.1f} F1 "
+          f"{results['test']['f1']:.1f}")
+    assert results["test"]["num_examples"] == 500
+    assert results["test"]["f1"] >= SQUAD_E2E_BAR, results["test"]
+
+    run = load_run(workdir, precision="float32")
+    questions = subset["test"].select(range(500)).select_columns(
+        ["id", "question", "context"])
+    python = run.predictions(questions)
+    saved_model.export(run.bundle.model, run.bundle.tokenizer, run.task,
+                       run.config, str(tmp_path / "export"))
+    served = load_export(str(tmp_path / "export")).predictions(questions)
+    keys = ("answer", "start", "end")
+    assert [[r[k] for k in keys] for r in served] == \
+        [[r[k] for k in keys] for r in python]

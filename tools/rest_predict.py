@@ -1,6 +1,7 @@
 """TF Serving's REST predict API over a SavedModel, without TF Serving.
 
     python tools/rest_predict.py DIR '{"instances": ["great film"]}'
+    python tools/rest_predict.py DIR @body.json   # a body in a file
 
 DIR is a SavedModel or an export directory (its latest version is used).
 Prints the JSON response TF Serving would send for a POST to
@@ -81,7 +82,11 @@ def predict(model, body: dict) -> dict:
 
 def main(argv):
     model = tf.saved_model.load(saved_model_dir(argv[1]))
-    body = json.loads(argv[2])
+    text = argv[2]
+    if text.startswith("@"):  # large bodies exceed one argument's limit
+        with open(text[1:], encoding="utf-8") as f:
+            text = f.read()
+    body = json.loads(text)
     print(json.dumps(predict(model, body), ensure_ascii=False))
 
 

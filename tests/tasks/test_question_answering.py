@@ -148,7 +148,11 @@ BAD_ROWS = [
     ({"answers": {"text": ["good"], "answer_start": [99]}},
      "answer_start=99"),
     ({"answers": {"text": ["good"], "answer_start": []}},
-     "not {\"text\": [...], \"answer_start\": [...]} lists"),
+     "answers of id 'q0' are not {\"text\": [...], \"answer_start\": "
+     "[...]}, two lists of one length"),
+    ({"answers": None}, "answers of id 'q0' are not"),
+    ({"answers": {"text": []}}, "answers of id 'q0' are not"),
+    ({"answers": "{not json"}, "answers of id 'q0' are not"),
     ({"question": " "}, "row 0 (id 'q0') has an empty question"),
     ({"context": "\t \n"}, "row 0 (id 'q0') has an empty context"),
 ]
@@ -252,3 +256,32 @@ def test_the_trained_run_finds_answers_in_later_windows(qa_run):
     # Held-out toy questions, most of them over several windows.
     assert test["exact_match"] >= 85 and test["f1"] >= 95, test
     assert test["num_features"] > test["num_examples"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("head", ["tfft", "native"])
+def test_hf_family_learns_spans_with_both_heads(wider_tiny_bert, tmp_path,
+                                                head):
+    """The hf family with tfft's head, and with transformers' own
+    TFAutoModelForQuestionAnswering (start/end logits stacked)."""
+    from tfft.training import trainer
+
+    config = qa_config()
+    paths = {}
+    for split, n, seed in (("train", 480, 0), ("test", 64, 2)):
+        paths[split] = str(tmp_path / f"{split}.jsonl")
+        with open(paths[split], "w") as f:
+            f.writelines(json.dumps(r) + "\n" for r in qa_rows(
+                n, seed, words=(4, 40), questions=("good",)))
+    config.data.train_files = paths["train"]
+    config.data.test_files = paths["test"]
+    config.model.family = "hf"
+    config.model.head = head
+    config.model.path = wider_tiny_bert
+    config.model.init = "random"
+    config.train.epochs = 20
+    config.train.batch_size = 16
+    config.train.learning_rate = 3e-3
+    config.train.verbose = 0
+    test = trainer.train(config, str(tmp_path / "run"))["test"]
+    assert test["f1"] >= 85, test  # random init, 20 short epochs

@@ -3,7 +3,9 @@
 The task's predictions for every input in FILE: a .txt file (one text per
 line) or a CSV / JSON / JSONL / Parquet file with the model's input columns
 (classification: labels + probabilities; token classification: entities
-with character offsets, or a tag per word for a `tokens` column).
+with character offsets, or a tag per word for a `tokens` column; question
+answering: `question` and `context` columns, or SQuAD JSON, -> the answer
+text, its score and its character start/end in the context).
 --model is a finished run folder (the Keras model + tokenizer in Python) or
 a SavedModel written by tfft (a version folder, or an export directory,
 whose latest version is used; tokenization runs in the graph, as in TF

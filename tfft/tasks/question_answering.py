@@ -150,18 +150,18 @@ class QuestionAnswering(Task):
         each answer checked against the context."""
         if isinstance(value, str):  # a CSV cell holds JSON
             try:
-                value = json.loads(value) if value.strip() else {}
+                value = json.loads(value)
             except ValueError:
-                value = None
-        if value is None:
-            value = {}
-        if not isinstance(value, dict) or not {"text", "answer_start"} >= \
-                set(value) or len(value.get("text") or []) != len(
-                    value.get("answer_start") or []):
+                pass
+        if not (isinstance(value, dict)
+                and {"text", "answer_start"} <= set(value)
+                and len(value["text"] or []) == len(
+                    value["answer_start"] or [])):
             raise UserError(
                 f"the {split} answers of id {qid!r} are not "
-                "{\"text\": [...], \"answer_start\": [...]} lists of one "
-                "length; fix the answers column")
+                "{\"text\": [...], \"answer_start\": [...]}, two lists of one "
+                "length (empty for a question the context does not answer)"
+                "; fix the answers column")
         texts = list(value.get("text") or [])
         starts = [int(s) for s in value.get("answer_start") or []]
         for text, start in zip(texts, starts):
