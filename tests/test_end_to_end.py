@@ -28,6 +28,17 @@ def shipped_config(name="sentiment_minilm"):
     return load_config_file(os.path.join(REPO, "configs", f"{name}.py"))
 
 
+def on_files(config, folder, splits):
+    """`config` reading `splits` (Datasets), written as JSON lines into
+    `folder`, instead of its dataset."""
+    config.data.dataset = ""
+    for split, rows in splits.items():
+        path = str(folder / f"{split}.jsonl")
+        rows.to_json(path)
+        setattr(config.data, f"{split}_files", path)
+    return config
+
+
 @pytest.mark.parametrize("family", ["keras_hub", "hf"])
 def test_minilm_learns_rotten_tomatoes(tmp_path, family):
     asset_or_skip(assets.model_path, "all-MiniLM-L6-v2")
@@ -61,19 +72,11 @@ def test_minilm_learns_conll2003_and_its_export_agrees(tmp_path, family):
     asset_or_skip(assets.model_path, "all-MiniLM-L6-v2")
     asset_or_skip(assets.corpus_path, "conll2003")
     corpus = bundled.conll2003()
-    files = {}
-    for split, rows in (("train", corpus["train"].select(range(3000))),
-                        ("validation", corpus["validation"].select(
-                            range(200))),
-                        ("test", corpus["test"].select(range(500)))):
-        files[split] = str(tmp_path / f"{split}.jsonl")
-        rows.to_json(files[split])
-    config = shipped_config("ner_conll03_minilm")
+    config = on_files(shipped_config("ner_conll03_minilm"), tmp_path, {
+        "train": corpus["train"].select(range(3000)),
+        "validation": corpus["validation"].select(range(200)),
+        "test": corpus["test"].select(range(500))})
     config.model.family = family
-    config.data.dataset = ""
-    config.data.train_files = files["train"]
-    config.data.validation_files = files["validation"]
-    config.data.test_files = files["test"]
     config.train.epochs = 2
     config.train.verbose = 0
     workdir = str(tmp_path / "run")
@@ -113,19 +116,11 @@ def test_minilm_learns_squad_and_its_export_agrees(tmp_path, family):
     asset_or_skip(assets.model_path, "all-MiniLM-L6-v2")
     asset_or_skip(assets.corpus_path, "squad")
     subset = bundled.squad_subset()
-    files = {}
-    for split, rows in (("train", subset["train"].select(range(1500))),
-                        ("validation", subset["validation"].select(
-                            range(100))),
-                        ("test", subset["test"].select(range(500)))):
-        files[split] = str(tmp_path / f"{split}.jsonl")
-        rows.to_json(files[split])
-    config = shipped_config("qa_squad_minilm")
+    config = on_files(shipped_config("qa_squad_minilm"), tmp_path, {
+        "train": subset["train"].select(range(1500)),
+        "validation": subset["validation"].select(range(100)),
+        "test": subset["test"].select(range(500))})
     config.model.family = family
-    config.data.dataset = ""
-    config.data.train_files = files["train"]
-    config.data.validation_files = files["validation"]
-    config.data.test_files = files["test"]
     config.train.verbose = 0
     workdir = str(tmp_path / "run")
     results = trainer.train(config, workdir)

@@ -9,7 +9,7 @@ Workload: all-MiniLM-L6-v2 on the seeded SQuAD v1.1 subset of
 shared/ANCHORS.md (`bundled:squad_subset`: the first `--train_size` of its
 4,000 train questions, the first `--test_size` of its 1,000 dev
 questions), max length 256, stride 128, batch 32, the same epochs and seed
-for both; each contender's own learning rate (tfft's config: 1e-4; the
+for both; each contender's own learning rate (tfft's config: 2e-4; the
 run_qa recipe: 5e-5; `--tfft_lr`, `--hf_lr`). Contenders
 (`tools/contenders/qa_*.py`), each in its own process:
   tfft      configs/qa_squad_minilm.py (bf16, length-grouped dynamic
@@ -54,7 +54,7 @@ _MAX_LENGTH = flags.DEFINE_integer("max_length", 256, "Max tokens.")
 _STRIDE = flags.DEFINE_integer("stride", 128, "doc_stride.")
 _WARMUP = flags.DEFINE_integer("warmup_steps", 10, "Steps left out of the "
                                "steady rate.")
-_TFFT_LR = flags.DEFINE_float("tfft_lr", 1e-4, "tfft's learning rate.")
+_TFFT_LR = flags.DEFINE_float("tfft_lr", 2e-4, "tfft's learning rate.")
 _HF_LR = flags.DEFINE_float("hf_lr", 5e-5, "The run_qa recipe's.")
 _SEED = flags.DEFINE_integer("seed", 0, "Training seed.")
 _OUT = flags.DEFINE_string("out", "bench_results/qa", "Output folder.")

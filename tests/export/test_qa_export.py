@@ -2,10 +2,6 @@
 give the Python pipeline's answers (text and character offsets), and
 serve REST bodies with only TF + TF Text."""
 
-import json
-import os
-import subprocess
-import sys
 
 import datasets
 import pytest
@@ -13,7 +9,7 @@ import tensorflow as tf
 
 from tests.conftest import qa_boundary_rows
 from tests.conftest import qa_rows
-from tests.export.test_saved_model import REST_PREDICT
+from tests.export.test_saved_model import serve_rest_bodies
 from tfft.data.windows import windows
 from tfft.export import graph_words
 from tfft.export import saved_model
@@ -84,26 +80,13 @@ def _outputs(run, examples):
 
 def test_serves_question_and_context_with_only_tensorflow_and_text(
         exported):
-    probe = (
-        "import json, runpy, sys\n"
-        f"rest = runpy.run_path({REST_PREDICT!r}, run_name='rest_predict')\n"
-        "model = rest['tf'].saved_model.load(\n"
-        "    rest['saved_model_dir'](sys.argv[1]))\n"
-        "print(json.dumps(rest['predict'](model, json.loads(sys.argv[2]))))\n"
-        "banned = ('tfft', 'transformers', 'keras_hub', 'keras_nlp')\n"
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules\n"
-        "                         if m.split('.')[0] in banned})))\n"
-    )
     rows = qa_boundary_rows()[:3]
     body = {"instances": [{"question": r["question"],
                            "context": r["context"]} for r in rows]}
-    proc = subprocess.run(
-        [sys.executable, "-c", probe, exported["export_dir"],
-         json.dumps(body)], capture_output=True, text=True,
-        env=dict(os.environ, PYTHONPATH=""), cwd="/", check=True)
-    response, imported = proc.stdout.strip().splitlines()[-2:]
-    assert json.loads(imported) == []
-    got = json.loads(response)["predictions"]
+    (response,), imported = serve_rest_bodies(exported["export_dir"],
+                                              [body])
+    assert imported == []
+    got = response["predictions"]
     assert [(p["answer"], p["start"], p["end"]) for p in got] == [
         (r["answers"]["text"][0], r["answers"]["answer_start"][0],
          r["answers"]["answer_start"][0] + len(r["answers"]["text"][0]))

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -25,6 +26,34 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 REST_PREDICT = os.path.join(REPO, "tools", "rest_predict.py")
 LABELS = ["neg", "pos"]
 TEXTS = [r["text"] for r in sentiment_rows(12, seed=3)] + EDGE_CASES
+
+
+def serve_rest_bodies(export_dir, bodies):
+    """TF Serving's REST answers to `bodies` from the export in
+    `export_dir` (`tools/rest_predict.py`), computed in a fresh process
+    that imports only tensorflow and tensorflow_text: (responses, the
+    libraries a model server lacks that it imported)."""
+    probe = (
+        "import json, runpy, sys\n"
+        f"rest = runpy.run_path({REST_PREDICT!r}, run_name='rest_predict')\n"
+        "model = rest['tf'].saved_model.load(\n"
+        "    rest['saved_model_dir'](sys.argv[1]))\n"
+        "with open(sys.argv[2]) as f:\n"
+        "    bodies = json.load(f)\n"
+        "print(json.dumps([rest['predict'](model, b) for b in bodies]))\n"
+        "banned = ('tfft', 'transformers', 'keras_hub', 'keras_nlp')\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules\n"
+        "                         if m.split('.')[0] in banned})))\n"
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        json.dump(bodies, f)
+        f.flush()
+        proc = subprocess.run(
+            [sys.executable, "-c", probe, export_dir, f.name],
+            capture_output=True, text=True,
+            env=dict(os.environ, PYTHONPATH=""), cwd="/", check=True)
+    responses, imported = proc.stdout.strip().splitlines()[-2:]
+    return json.loads(responses), json.loads(imported)
 
 
 def _bundle(config, family, text_columns="text"):
@@ -145,24 +174,9 @@ def test_loads_and_serves_rest_bodies_with_only_tensorflow_and_text(
         {"inputs": {"text": ["superb", "boring"]}},
         {"inputs": ["dull"]},
     ]
-    probe = (
-        "import json, runpy, sys\n"
-        f"rest = runpy.run_path({REST_PREDICT!r}, run_name='rest_predict')\n"
-        "model = rest['tf'].saved_model.load(\n"
-        "    rest['saved_model_dir'](sys.argv[1]))\n"
-        "for body in json.loads(sys.argv[2]):\n"
-        "    print(json.dumps(rest['predict'](model, body)))\n"
-        "banned = ('tfft', 'transformers', 'keras_hub', 'keras_nlp')\n"
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules\n"
-        "                         if m.split('.')[0] in banned})))\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", probe, exported["export_dir"],
-         json.dumps(bodies)], capture_output=True, text=True,
-        env=dict(os.environ, PYTHONPATH=""), cwd="/", check=True)
-    *responses, imported = proc.stdout.strip().splitlines()[-len(bodies) - 1:]
-    assert json.loads(imported) == []
-    for body, response in zip(bodies, map(json.loads, responses)):
+    responses, imported = serve_rest_bodies(exported["export_dir"], bodies)
+    assert imported == []
+    for body, response in zip(bodies, responses):
         if "instances" in body:
             rows = response["predictions"]
             assert len(rows) == len(body["instances"])

@@ -1,10 +1,6 @@
 """Token classification SavedModels: words, windows and entities in the
 graph equal the Python pipeline's, and serve with only TF + TF Text."""
 
-import json
-import os
-import subprocess
-import sys
 
 import datasets
 import numpy as np
@@ -13,7 +9,7 @@ import tensorflow as tf
 
 from tests.conftest import KERAS_HUB_THEN_SLOW_HF
 from tests.data.test_words import CASES as WORD_CASES
-from tests.export.test_saved_model import REST_PREDICT
+from tests.export.test_saved_model import serve_rest_bodies
 from tests.tasks.test_token_classification import EDGE_TEXTS
 from tfft.config import default_config
 from tfft.data import words as words_lib
@@ -129,24 +125,11 @@ def test_per_word_outputs_and_the_ops(exported):
 
 
 def test_serves_rest_bodies_with_only_tensorflow_and_text(exported):
-    probe = (
-        "import json, runpy, sys\n"
-        f"rest = runpy.run_path({REST_PREDICT!r}, run_name='rest_predict')\n"
-        "model = rest['tf'].saved_model.load(\n"
-        "    rest['saved_model_dir'](sys.argv[1]))\n"
-        "print(json.dumps(rest['predict'](model, json.loads(sys.argv[2]))))\n"
-        "banned = ('tfft', 'transformers', 'keras_hub', 'keras_nlp')\n"
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules\n"
-        "                         if m.split('.')[0] in banned})))\n"
-    )
     texts = TEXTS[:4]
-    proc = subprocess.run(
-        [sys.executable, "-c", probe, exported["export_dir"],
-         json.dumps({"instances": texts})], capture_output=True, text=True,
-        env=dict(os.environ, PYTHONPATH=""), cwd="/", check=True)
-    response, imported = proc.stdout.strip().splitlines()[-2:]
-    assert json.loads(imported) == []
-    rows = json.loads(response)["predictions"]
+    (response,), imported = serve_rest_bodies(exported["export_dir"],
+                                              [{"instances": texts}])
+    assert imported == []
+    rows = response["predictions"]
     expected = python_records(exported, texts)
     for text, row, want in zip(texts, rows, expected):
         n = row["num_entities"]

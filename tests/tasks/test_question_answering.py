@@ -207,29 +207,32 @@ def test_csv_answers_as_json_and_unlabeled_inputs(tmp_path):
     assert inputs.column_names == ["id", "question", "context"]
 
 
-def test_unanswerable_questions_are_learned_and_scored_as_v2(
-        wider_tiny_bert, tmp_path):
+def train_toy(tmp_path, bert, words, unanswerable=0.0, **model):
+    """qa_config on 480 toy train questions (`qa_rows`) for 20 epochs,
+    from a random `bert`; the test metrics on 64 more."""
     from tfft.training import trainer
 
-    config = qa_config()
-    words = (4, 12)  # one window each: this test is about "no answer"
-    paths = {}
+    config = qa_config(**model)
     for split, n, seed in (("train", 480, 0), ("test", 64, 2)):
-        rows = qa_rows(n, seed, words=words, unanswerable=0.4,
-                       questions=("good",))
-        paths[split] = str(tmp_path / f"{split}.jsonl")
-        with open(paths[split], "w") as f:
-            f.writelines(json.dumps(r) + "\n" for r in rows)
-    config.data.train_files = paths["train"]
-    config.data.test_files = paths["test"]
-    config.model.path = wider_tiny_bert
+        path = str(tmp_path / f"{split}.jsonl")
+        with open(path, "w") as f:
+            f.writelines(json.dumps(r) + "\n" for r in qa_rows(
+                n, seed, words=words, unanswerable=unanswerable,
+                questions=("good",)))
+        setattr(config.data, f"{split}_files", path)
+    config.model.path = bert
     config.model.init = "random"
     config.train.epochs = 20
     config.train.batch_size = 16
     config.train.learning_rate = 3e-3
     config.train.verbose = 0
-    results = trainer.train(config, str(tmp_path / "run"))
-    test = results["test"]
+    return trainer.train(config, str(tmp_path / "run"))["test"]
+
+
+def test_unanswerable_questions_are_learned_and_scored_as_v2(
+        wider_tiny_bert, tmp_path):
+    # Contexts of one window each: this test is about "no answer".
+    test = train_toy(tmp_path, wider_tiny_bert, (4, 12), unanswerable=0.4)
     assert test["NoAns_total"] + test["HasAns_total"] == 64
     assert test["NoAns_total"] > 15
     assert test["NoAns_exact"] >= 80, test
@@ -264,24 +267,6 @@ def test_hf_family_learns_spans_with_both_heads(wider_tiny_bert, tmp_path,
                                                 head):
     """The hf family with tfft's head, and with transformers' own
     TFAutoModelForQuestionAnswering (start/end logits stacked)."""
-    from tfft.training import trainer
-
-    config = qa_config()
-    paths = {}
-    for split, n, seed in (("train", 480, 0), ("test", 64, 2)):
-        paths[split] = str(tmp_path / f"{split}.jsonl")
-        with open(paths[split], "w") as f:
-            f.writelines(json.dumps(r) + "\n" for r in qa_rows(
-                n, seed, words=(4, 40), questions=("good",)))
-    config.data.train_files = paths["train"]
-    config.data.test_files = paths["test"]
-    config.model.family = "hf"
-    config.model.head = head
-    config.model.path = wider_tiny_bert
-    config.model.init = "random"
-    config.train.epochs = 20
-    config.train.batch_size = 16
-    config.train.learning_rate = 3e-3
-    config.train.verbose = 0
-    test = trainer.train(config, str(tmp_path / "run"))["test"]
+    test = train_toy(tmp_path, wider_tiny_bert, (4, 40), family="hf",
+                     head=head)
     assert test["f1"] >= 85, test  # random init, 20 short epochs

@@ -48,28 +48,11 @@ def run(w):
     with clock.off():
         test = tokenize(test_rows)
 
-    class Timing(transformers.TrainerCallback):
-        def on_train_begin(self, args, state, control, **kwargs):
-            clock.start_training()
-
-        def on_step_end(self, args, state, control, **kwargs):
-            clock.step_end()
-
-        def on_epoch_end(self, args, state, control, **kwargs):
-            clock.boundary()
-
     with tempfile.TemporaryDirectory() as output_dir:
-        args = transformers.TrainingArguments(
-            output_dir=output_dir, per_device_train_batch_size=w["batch_size"],
-            per_device_eval_batch_size=64,
-            learning_rate=w["learning_rate"].get("hf_torch", 5e-5),
-            num_train_epochs=w["epochs"], eval_strategy="no",
-            save_strategy="no", report_to=[], seed=w["seed"],
-            disable_tqdm=True, logging_strategy="no")
-        trainer = transformers.Trainer(
-            model=model, args=args, train_dataset=train,
-            data_collator=transformers.DataCollatorForTokenClassification(
-                tokenizer), callbacks=[Timing()])
+        trainer = wl.torch_task_trainer(
+            clock, w, model, train,
+            transformers.DataCollatorForTokenClassification(tokenizer),
+            output_dir)
         trainer.train()
         started = time.perf_counter()
         logits = trainer.predict(test).predictions

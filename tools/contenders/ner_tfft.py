@@ -2,7 +2,6 @@
 `tfft.training.trainer.train`, pointed at the workload's files."""
 
 import os
-import tempfile
 
 from contenders import workload as wl
 
@@ -20,17 +19,8 @@ def config_for(w):
 
 
 def run(w):
-    clock = wl.Clock()
-    from tfft.training import trainer
-
-    config = config_for(w)
-    # No curve: test F1 once, after training (off the clock).
-    callback = wl.keras_clock(clock, lambda model: 0.0, eval_every=10**9)
-    with tempfile.TemporaryDirectory() as workdir:
-        results = trainer.train(config, os.path.join(workdir, "run"),
-                                callbacks=[callback])
-    t = config.train
-    return wl.result(clock, w, results["test"]["f1"],
-                     f"tfft-train configs/ner_conll03_minilm.py "
-                     f"({t.precision}, lr {t.learning_rate:g}, windows, "
-                     "length-grouped dynamic padding)")
+    return wl.tfft_task_contender(
+        w, config_for, "f1", lambda c: (
+            f"tfft-train configs/ner_conll03_minilm.py ({c.train.precision}"
+            f", lr {c.train.learning_rate:g}, windows, length-grouped "
+            "dynamic padding)"))

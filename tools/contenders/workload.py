@@ -259,3 +259,49 @@ def task_bench_main(script, modules, names, out, write_workload, unit,
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write(text + "\n")
     print(text)
+
+
+def tfft_task_contender(w, config_for, metric, describe) -> dict:
+    """A task benchmark's tfft contender: `config_for(w)` trained by
+    tfft's trainer (no curve: the test `metric` once, after training, off
+    the clock); `describe(config)` names the recipe. The clock starts
+    before tfft is imported."""
+    import os
+    import tempfile
+
+    clock = Clock()
+    from tfft.training import trainer
+
+    config = config_for(w)
+    callback = keras_clock(clock, lambda model: 0.0, eval_every=10**9)
+    with tempfile.TemporaryDirectory() as workdir:
+        results = trainer.train(config, os.path.join(workdir, "run"),
+                                callbacks=[callback])
+    return result(clock, w, results["test"][metric], describe(config))
+
+
+def torch_task_trainer(clock, w, model, train, collator, output_dir):
+    """HF's PyTorch `Trainer` as a task benchmark's recipe runs it: the
+    workload's batch size, epochs, seed and hf_torch learning rate, no
+    evaluation during training, each step timed on `clock`."""
+    import transformers
+
+    class Timing(transformers.TrainerCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            clock.start_training()
+
+        def on_step_end(self, args, state, control, **kwargs):
+            clock.step_end()
+
+        def on_epoch_end(self, args, state, control, **kwargs):
+            clock.boundary()
+
+    args = transformers.TrainingArguments(
+        output_dir=output_dir, per_device_train_batch_size=w["batch_size"],
+        per_device_eval_batch_size=64,
+        learning_rate=w["learning_rate"].get("hf_torch", 5e-5),
+        num_train_epochs=w["epochs"], eval_strategy="no",
+        save_strategy="no", report_to=[], seed=w["seed"],
+        disable_tqdm=True, logging_strategy="no")
+    return transformers.Trainer(model=model, args=args, train_dataset=train,
+                                data_collator=collator, callbacks=[Timing()])
