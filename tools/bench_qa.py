@@ -125,14 +125,15 @@ print(json.dumps({"median_ms": round(float(np.median(times)), 2),
 
 def serving_latency(model, requests, words):
     from tfft.data import bundled
-    from tfft.export.versions import is_export
+    from tfft.export import versions
 
     with tempfile.TemporaryDirectory() as tmp:
         path = model
-        if not is_export(model):
+        if not versions.is_export(model):
             from tfft.export import saved_model
 
             path, _ = saved_model.export_run(model, os.path.join(tmp, "e"))
+        path = os.path.abspath(versions.resolve(path))  # the version
         dev = bundled.squad_subset()["test"]
         pairs = [(q, " ".join(c.split()[:words]))
                  for q, c in zip(dev["question"], dev["context"])]
