@@ -34,6 +34,19 @@ def carve_missing(splits: datasets.DatasetDict, *, seed: int,
     return splits
 
 
+def complete(splits: datasets.DatasetDict, data_config, seed: int,
+             stratify_by: str = None) -> datasets.DatasetDict:
+    """A task's prepared splits made whole: the missing validation/test
+    split carved from train (`data.validation_size`, `data.test_size`),
+    then train subsampled to `data.max_train_examples`."""
+    splits = carve_missing(
+        splits, seed=seed, validation_size=data_config.validation_size,
+        test_size=data_config.test_size, stratify_by=stratify_by)
+    splits["train"] = subsample(splits["train"],
+                                data_config.max_train_examples, seed)
+    return splits
+
+
 def subsample(dataset: datasets.Dataset, n: int, seed: int):
     """A seeded subsample of `n` examples (all of them if n is 0 or more)."""
     if not n or n >= len(dataset):

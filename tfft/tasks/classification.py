@@ -84,13 +84,9 @@ class TextClassification(Task):
                                 for name, ds in splits.items()})
         counts = np.bincount(encoded["train"][LABELS],
                              minlength=self.num_labels)
-        encoded = splits_lib.carve_missing(
-            encoded, seed=self.config.seed,
-            validation_size=d.validation_size, test_size=d.test_size,
+        return splits_lib.complete(
+            encoded, d, self.config.seed,
             stratify_by=LABELS if counts.min() >= 2 else None)
-        encoded["train"] = splits_lib.subsample(
-            encoded["train"], d.max_train_examples, self.config.seed)
-        return encoded
 
     def prepare_labeled(self, dataset, split):
         self.check_columns(dataset, split)

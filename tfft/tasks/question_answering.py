@@ -184,12 +184,7 @@ class QuestionAnswering(Task):
         if not self.unanswerable:
             self.unanswerable = any(
                 not a["text"] for a in examples["train"][ANSWERS])
-        examples = splits_lib.carve_missing(
-            examples, seed=self.config.seed,
-            validation_size=d.validation_size, test_size=d.test_size)
-        examples["train"] = splits_lib.subsample(
-            examples["train"], d.max_train_examples, self.config.seed)
-        return examples
+        return splits_lib.complete(examples, d, self.config.seed)
 
     def prepare_labeled(self, dataset, split):
         return self._examples(dataset, split, labeled=True)

@@ -258,12 +258,7 @@ class TokenClassification(Task):
         encoded = type(splits)({
             split: self._encode(ds, split, tag_rows[split])
             for split, ds in splits.items()})
-        encoded = splits_lib.carve_missing(
-            encoded, seed=self.config.seed,
-            validation_size=d.validation_size, test_size=d.test_size)
-        encoded["train"] = splits_lib.subsample(
-            encoded["train"], d.max_train_examples, self.config.seed)
-        return encoded
+        return splits_lib.complete(encoded, d, self.config.seed)
 
     def prepare_labeled(self, dataset, split):
         self._check_columns(dataset, split)

@@ -11,11 +11,7 @@ CONFIG = os.path.join(os.path.dirname(__file__), "..", "..", "configs",
 
 def config_for(w):
     # Validation: 100 sentences an epoch (tfft's trainer always validates).
-    config = wl.tfft_config(CONFIG, w, validation_file=w["validation_file"])
-    t = config.train
-    t.learning_rate = w["learning_rate"].get("tfft", t.learning_rate)
-    t.checkpoint_steps = 0
-    return config
+    return wl.tfft_task_config(CONFIG, w)
 
 
 def run(w):

@@ -11,11 +11,8 @@ CONFIG = os.path.join(os.path.dirname(__file__), "..", "..", "configs",
 
 def config_for(w):
     # Validation: 100 questions an epoch (tfft's trainer always validates).
-    config = wl.tfft_config(CONFIG, w, validation_file=w["validation_file"])
+    config = wl.tfft_task_config(CONFIG, w)
     config.data.stride = w["stride"]
-    t = config.train
-    t.learning_rate = w["learning_rate"].get("tfft", t.learning_rate)
-    t.checkpoint_steps = 0
     return config
 
 

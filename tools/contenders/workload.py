@@ -261,6 +261,17 @@ def task_bench_main(script, modules, names, out, write_workload, unit,
     print(text)
 
 
+def tfft_task_config(config_file, w):
+    """A task benchmark's tfft config: `tfft_config` validating on the
+    workload's small validation file, with tfft's learning rate and no
+    mid-epoch checkpoints."""
+    config = tfft_config(config_file, w, validation_file=w["validation_file"])
+    t = config.train
+    t.learning_rate = w["learning_rate"].get("tfft", t.learning_rate)
+    t.checkpoint_steps = 0
+    return config
+
+
 def tfft_task_contender(w, config_for, metric, describe) -> dict:
     """A task benchmark's tfft contender: `config_for(w)` trained by
     tfft's trainer (no curve: the test `metric` once, after training, off
