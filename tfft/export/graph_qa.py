@@ -44,9 +44,9 @@ def answer_fn(config, unanswerable, model, tokenizer):
         }, training=False), tf.float32)
 
         window_offset = tf.gather(offset, seq)
-        span = best_spans(logits, window_offset, ends - starts,
-                          m.n_best_size, m.max_answer_length)
-        score, span_start, span_end = span
+        score, span_start, span_end = best_spans(
+            logits, window_offset, ends - starts, m.n_best_size,
+            m.max_answer_length)
         no_answer = logits[:, 0, 0] + logits[:, 0, 1]
         chosen = _first_max(score, seq, batch)
         null_window = _first_max(-no_answer, seq, batch)  # the lowest
