@@ -430,7 +430,7 @@ class TokenClassification(Task):
         ("first"), their mean ("average"), or the sub-token with the
         highest probability ("max")."""
         result = [None] * num_examples
-        word_ids = features[WORD_IDS]
+        word_ids = features[WORD_IDS][:]  # read once, not per row
         for f, (example, owned) in enumerate(zip(features[EXAMPLE_ID],
                                                  features[OWNED])):
             if result[example] is None:
@@ -488,8 +488,9 @@ class TokenClassification(Task):
                 f"aggregation strategy {aggregation_strategy!r} is not one "
                 f"of {', '.join(AGGREGATIONS)}")
         sentences, spans = self.words(examples)
+        texts = examples[TEXT][:] if spans is not None else None
         names = self.label_names
-        gold = (examples[TAG_IDS] if TAG_IDS in examples.column_names
+        gold = (examples[TAG_IDS][:] if TAG_IDS in examples.column_names
                 else None)
         if aggregation_strategy == "simple":
             token_tags = self._token_entities(outputs, features, len(examples))
@@ -512,7 +513,7 @@ class TokenClassification(Task):
                 record["predicted"] = _word_tags(tags, groups, len(words))
                 records.append(record)
                 continue
-            text = examples[TEXT][i] or ""
+            text = texts[i] or ""
             records.append({TEXT: text, "entities": self._entities(
                 text, spans[i], tags, scores, groups)})
         return records
@@ -521,7 +522,7 @@ class TokenClassification(Task):
         """"simple": per example, the tags and scores of every sub-token in
         its owning window, and the word of each."""
         per_example = [([], [], []) for _ in range(num_examples)]
-        word_ids = features[WORD_IDS]
+        word_ids = features[WORD_IDS][:]  # read once, not per row
         for f, (example, owned) in enumerate(zip(features[EXAMPLE_ID],
                                                  features[OWNED])):
             ids = np.asarray(word_ids[f])
