@@ -253,6 +253,9 @@ def qa_row(qid, question, context_words, answer_words):
 
 # -- one trained tiny QA run, shared by every test that only reads it ------
 
+REPO_CONFIGS = os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "configs")
+
 QA_SETTINGS = ["--config.data.max_length=32",
                "--config.data.max_question_length=4",
                "--config.data.stride=8"]
@@ -333,7 +336,3 @@ def qa_run(tmp_path_factory):
                                                files.items()},
             "stdout": (root / "train.out").read_text(),
             "stderr": (root / "train.err").read_text()}
-
-
-REPO_CONFIGS = os.path.join(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))), "configs")
