@@ -11,6 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import dataclasses  # noqa: E402
+import json  # noqa: E402
 import random  # noqa: E402
 
 import pytest  # noqa: E402
@@ -289,12 +290,12 @@ def _write_jsonl(path, rows):
     return str(path)
 
 
-@pytest.fixture(scope="session")
-def qa_run(tmp_path_factory):
-    """configs/qa_files.py trained through `tfft-train` on toy QA with
-    multi-window contexts (keras_hub family, a random 32-wide BERT): the
-    run folder, its data files and the command's output. Trained once
-    per test session: workers share it through a file lock."""
+def shared_run(tmp_path_factory, name, write_files, train_args):
+    """A run trained once per test session through `tfft-train` and shared
+    by every test (xdist workers too, through a file lock): its folder,
+    data files and the command's output. `write_files(root)` writes the
+    data and returns {name: path}; `train_args(root, files, workdir)`
+    gives the command's arguments."""
     import filelock
 
     from tests.cli.test_cli import tfft
@@ -302,37 +303,125 @@ def qa_run(tmp_path_factory):
     base = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):  # the workers' shared parent
         base = base.parent
-    root = base / "qa_run"
+    root = base / name
     with filelock.FileLock(str(root) + ".lock"):
-        files = {"train": root / "train.jsonl", "test": root / "test.jsonl",
-                 "validation": root / "dev.jsonl"}
         workdir = root / "run"
-        if not (workdir / "COMPLETED").exists():
+        if not (root / "files.json").exists():
             root.mkdir(exist_ok=True)
-            bert = make_tiny_bert(root / "bert", hidden=32)
-            words = (8, 60)
-            _write_jsonl(files["train"], qa_rows(480, 0, words=words,
-                                                 questions=("good",))
-                         + qa_boundary_rows())
-            _write_jsonl(files["validation"], qa_rows(
-                32, 1, words=words, questions=("good",)))
-            _write_jsonl(files["test"], qa_rows(96, 2, words=words,
-                                                questions=("good",)))
-            proc = tfft("train", f"--config={REPO_CONFIGS}/qa_files.py",
-                        f"--workdir={workdir}",
-                        *[f"--config.data.{s}_files={p}"
-                          for s, p in files.items()],
-                        f"--config.model.path={bert}",
-                        "--config.model.init=random", *QA_SETTINGS,
-                        "--config.train.epochs=20",
-                        "--config.train.batch_size=16",
-                        "--config.train.learning_rate=0.003",
-                        "--config.train.precision=float32",
-                        "--config.train.verbose=0")
+            (root / "files.json").write_text(json.dumps(
+                {k: str(v) for k, v in write_files(root).items()}))
+        files = json.loads((root / "files.json").read_text())
+        if not (workdir / "COMPLETED").exists():
+            proc = tfft("train", *train_args(root, files, workdir))
             (root / "train.out").write_text(proc.stdout)
             (root / "train.err").write_text(proc.stderr)
             assert proc.returncode == 0, proc.stderr[-3000:]
-    return {"workdir": str(workdir), "files": {k: str(v) for k, v in
-                                               files.items()},
+    return {"workdir": str(workdir), "files": files,
             "stdout": (root / "train.out").read_text(),
             "stderr": (root / "train.err").read_text()}
+
+
+def shared_export(tmp_path_factory, run):
+    """`tfft-export` of a shared run, made once per session: the export
+    directory (its SavedModel is version 1)."""
+    import filelock
+
+    from tests.cli.test_cli import tfft
+
+    export_dir = os.path.join(os.path.dirname(run["workdir"]), "export")
+    with filelock.FileLock(export_dir + ".lock"):
+        if not os.path.exists(os.path.join(export_dir, "1",
+                                           "saved_model.pb")):
+            proc = tfft("export", f"--workdir={run['workdir']}",
+                        f"--export_dir={export_dir}")
+            assert proc.returncode == 0, proc.stderr[-3000:]
+    return export_dir
+
+
+CLASSIFY_SETTINGS = [
+    "--config.model.init=random", "--config.data.max_length=16",
+    "--config.model.pooling=mean", "--config.train.epochs=10",
+    "--config.train.batch_size=16", "--config.train.learning_rate=0.002",
+    "--config.train.verbose=0"]
+
+
+@pytest.fixture(scope="session")
+def classify_run(tmp_path_factory):
+    """configs/classify_files.py on a CSV with string labels (validation
+    carved) with a tiny random BERT, trained once per session."""
+
+    def write(root):
+        return {"train": write_csv(root / "train.csv", sentiment_rows(192)),
+                "test": write_csv(root / "test.csv",
+                                  sentiment_rows(32, seed=2)),
+                "bert": make_tiny_bert(root / "bert")}
+
+    def args(root, files, workdir):
+        return [f"--config={REPO_CONFIGS}/classify_files.py",
+                f"--workdir={workdir}",
+                f"--config.data.train_files={files['train']}",
+                f"--config.data.test_files={files['test']}",
+                f"--config.model.path={files['bert']}", *CLASSIFY_SETTINGS]
+
+    return shared_run(tmp_path_factory, "classify_run", write, args)
+
+
+@pytest.fixture(scope="session")
+def ner_run(tmp_path_factory):
+    """configs/ner_files.py on CoNLL files (validation carved) with a tiny
+    random BERT, trained once per session."""
+
+    def write(root):
+        return {"train": write_conll(root / "train.txt", ner_sentences(240)),
+                "test": write_conll(root / "test.conll",
+                                    ner_sentences(40, seed=2)),
+                "bert": make_tiny_bert(root / "bert")}
+
+    def args(root, files, workdir):
+        return [f"--config={REPO_CONFIGS}/ner_files.py",
+                f"--workdir={workdir}",
+                f"--config.data.train_files={files['train']}",
+                f"--config.data.test_files={files['test']}",
+                f"--config.model.path={files['bert']}",
+                "--config.model.init=random", "--config.data.max_length=16",
+                "--config.data.stride=4", "--config.train.epochs=12",
+                "--config.train.batch_size=16",
+                "--config.train.precision=float32",
+                "--config.train.learning_rate=0.003",
+                "--config.train.verbose=0"]
+
+    return shared_run(tmp_path_factory, "ner_run", write, args)
+
+
+@pytest.fixture(scope="session")
+def qa_run(tmp_path_factory):
+    """configs/qa_files.py trained through `tfft-train` on toy QA with
+    multi-window contexts (keras_hub family, a random 32-wide BERT),
+    trained once per session."""
+    words = (8, 60)
+
+    def write(root):
+        files = {"train": root / "train.jsonl", "test": root / "test.jsonl",
+                 "validation": root / "dev.jsonl"}
+        _write_jsonl(files["train"], qa_rows(480, 0, words=words,
+                                             questions=("good",))
+                     + qa_boundary_rows())
+        _write_jsonl(files["validation"], qa_rows(
+            32, 1, words=words, questions=("good",)))
+        _write_jsonl(files["test"], qa_rows(96, 2, words=words,
+                                            questions=("good",)))
+        return dict(files, bert=make_tiny_bert(root / "bert", hidden=32))
+
+    def args(root, files, workdir):
+        return [f"--config={REPO_CONFIGS}/qa_files.py",
+                f"--workdir={workdir}",
+                *[f"--config.data.{s}_files={files[s]}"
+                  for s in ("train", "validation", "test")],
+                f"--config.model.path={files['bert']}",
+                "--config.model.init=random", *QA_SETTINGS,
+                "--config.train.epochs=20", "--config.train.batch_size=16",
+                "--config.train.learning_rate=0.003",
+                "--config.train.precision=float32",
+                "--config.train.verbose=0"]
+
+    return shared_run(tmp_path_factory, "qa_run", write, args)

@@ -21,6 +21,7 @@ STRATEGIES = (
 WEIGHT_INITS = ("pretrained", "random")
 MODES = ("min", "max")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+PUSH_EVERY = ("epoch", "best", "end")
 
 
 def default_config() -> ml_collections.ConfigDict:
@@ -177,6 +178,20 @@ def default_config() -> ml_collections.ConfigDict:
     c.export.keep = 3  # newest versions kept; 0 keeps all
     # Comma-separated ops allowed although TF Serving lacks them.
     c.export.allow_ops = ""
+
+    # Share the run on the hub that HF_ENDPOINT names (default
+    # huggingface.co), token from HF_TOKEN or `huggingface-cli login`:
+    # "" = off. `every`: "epoch" (the model after each epoch), "best" (each
+    # epoch where train.monitor improved) or "end" only; in every case the
+    # finished run (model, card, config, metrics, curve, export) is pushed
+    # at the end. Uploads run in the background and never hold up or fail
+    # training; at the end the run waits up to `wait_seconds` for the last.
+    c.push = ml_collections.ConfigDict()
+    c.push.repo_id = ""
+    c.push.private = False
+    c.push.every = "end"
+    c.push.revision = ""
+    c.push.wait_seconds = 300.0
     return c
 
 
@@ -212,6 +227,7 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     _choice("export.mode", config.export.mode, MODES)
     _choice("train.monitor_mode", t.monitor_mode, MODES)
     _choice("train.precision", t.precision, PRECISIONS)
+    _choice("push.every", config.push.every, PUSH_EVERY)
     if m.head == "native" and m.family != "hf":
         raise UserError(
             "config model.head='native' exists only for model.family='hf'; "
@@ -241,7 +257,8 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
                  "train.clip_norm", "train.checkpoint_steps",
                  "train.early_stopping_patience", "train.tensorboard_steps",
                  "model.freeze_layers", "model.lora_rank", "model.lora_alpha",
-                 "train.unfreeze_per_epoch", "data.stride"):
+                 "train.unfreeze_per_epoch", "data.stride",
+                 "push.wait_seconds"):
         _positive(name, _get(config, name), allow_zero=True)
     if d.max_length < 8:
         raise UserError(

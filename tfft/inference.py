@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import os
 
 import numpy as np
 
@@ -86,7 +87,23 @@ def load_run(workdir: str, precision: str = "") -> FinishedRun:
     folder = run_folder.RunFolder(workdir)
     folder.require_complete()
     config = config_lib.load_run_config(folder.workdir)
-    model_dir = folder.path(run_folder.MODEL)
+    return _load(folder.path(run_folder.MODEL), config, precision, folder)
+
+
+def load_model(model_dir: str, precision: str = "") -> FinishedRun:
+    """A run's `model/` on its own (copied, or downloaded from a hub): the
+    config saved in its manifest (a run's config.json beside it for runs
+    written before the manifest held it)."""
+    manifest = builder.read_manifest(model_dir)
+    if "config" in manifest:
+        config = config_lib.from_json(json.dumps(manifest["config"]))
+    else:
+        config = config_lib.load_run_config(
+            os.path.dirname(os.path.abspath(model_dir)))
+    return _load(model_dir, config, precision, None)
+
+
+def _load(model_dir, config, precision, folder) -> FinishedRun:
     manifest = builder.read_manifest(model_dir)
     task = get_task(config.task, config, state=manifest["task_state"])
     if precision:

@@ -5,10 +5,10 @@ import json
 import os
 import subprocess
 import sys
+import types
 
 import pytest
 
-from tests.conftest import sentiment_rows
 from tests.conftest import write_csv
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -31,11 +31,11 @@ def error_line(proc):
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory):
+def files(classify_run, tmp_path_factory):
     d = tmp_path_factory.mktemp("files")
     return {
-        "train": write_csv(d / "train.csv", sentiment_rows(192)),
-        "test": write_csv(d / "test.csv", sentiment_rows(32, seed=2)),
+        "train": classify_run["files"]["train"],
+        "test": classify_run["files"]["test"],
         "odd": write_csv(d / "odd.csv", [{"text": "fine", "label": "meh"}]),
         "nolabel": write_csv(d / "nolabel.csv", [{"text": "x", "y": "pos"}]),
         "dir": str(d),
@@ -54,12 +54,11 @@ def tiny_args(tiny_bert, files, workdir):
 
 
 @pytest.fixture(scope="module")
-def finished_run(tiny_bert, files, tmp_path_factory):
-    """classify_files.py on a CSV with string labels, carving validation."""
-    workdir = str(tmp_path_factory.mktemp("run") / "run")
-    proc = tfft("train", *tiny_args(tiny_bert, files, workdir))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return workdir, proc
+def finished_run(classify_run):
+    """The session's shared classify_files.py run (string labels,
+    validation carved): (workdir, its tfft-train output)."""
+    return classify_run["workdir"], types.SimpleNamespace(
+        stdout=classify_run["stdout"], stderr=classify_run["stderr"])
 
 
 def test_classify_files_trains_and_evaluates_with_no_code(finished_run):

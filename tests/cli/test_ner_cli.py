@@ -4,6 +4,7 @@ evaluate, as a user runs them."""
 
 import json
 import os
+import types
 
 import pytest
 
@@ -11,7 +12,6 @@ from tests.cli.test_cli import REPO
 from tests.cli.test_cli import error_line
 from tests.cli.test_cli import tfft
 from tests.conftest import ner_sentences
-from tests.conftest import write_conll
 
 NER_FILES = os.path.join(REPO, "configs", "ner_files.py")
 
@@ -28,23 +28,19 @@ def ner_args(tiny_bert, files, workdir):
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    d = tmp_path_factory.mktemp("ner_files")
-    return {"train": write_conll(d / "train.txt", ner_sentences(240)),
-            "test": write_conll(d / "test.conll", ner_sentences(40, seed=2)),
-            "dir": d}
+def files(ner_run, tmp_path_factory):
+    return dict(ner_run["files"], dir=tmp_path_factory.mktemp("ner_files"))
 
 
 @pytest.fixture(scope="module")
-def ner_run(tiny_bert, files, tmp_path_factory):
-    workdir = str(tmp_path_factory.mktemp("ner_run") / "run")
-    proc = tfft("train", *ner_args(tiny_bert, files, workdir))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return workdir, proc
+def run(ner_run):
+    """The session's shared NER run: (workdir, its tfft-train output)."""
+    return ner_run["workdir"], types.SimpleNamespace(
+        stdout=ner_run["stdout"], stderr=ner_run["stderr"])
 
 
-def test_ner_files_trains_on_conll_files_with_no_code(ner_run):
-    workdir, proc = ner_run
+def test_ner_files_trains_on_conll_files_with_no_code(run):
+    workdir, proc = run
     summary = json.loads(proc.stdout)
     # Word identity decides the tags: a tiny random BERT learns them.
     assert summary["test"]["f1"] >= 0.9, summary["test"]
@@ -64,10 +60,10 @@ def test_ner_files_trains_on_conll_files_with_no_code(ner_run):
     assert manifest["task_state"]["scheme"] == "IOB2"
 
 
-def test_evaluate_reproduces_the_run_metrics(ner_run, files):
+def test_evaluate_reproduces_the_run_metrics(run, files):
     from tfft.inference import evaluate_run
 
-    workdir, _ = ner_run
+    workdir, _ = run
     with open(os.path.join(workdir, "metrics.json")) as f:
         recorded = json.load(f)["test"]
     proc = tfft("evaluate", f"--workdir={workdir}",
@@ -78,8 +74,8 @@ def test_evaluate_reproduces_the_run_metrics(ner_run, files):
         assert again["num_words"] == recorded["num_words"]
 
 
-def test_predict_raw_text_and_words(ner_run, tmp_path):
-    workdir, _ = ner_run
+def test_predict_raw_text_and_words(run, tmp_path):
+    workdir, _ = run
     texts = tmp_path / "texts.txt"
     lines = ["the  movie was good  lovely fun and dull", "",
              "awful,\tgreat 😀 film"]

@@ -44,7 +44,8 @@ def test_build_save_load_round_trip(tiny_bert, tmp_path, family, head):
     inputs = batch(bundle.tokenizer, ["good movie", "the plot was dull"])
     logits = bundle.model(inputs, training=False)
     assert logits.shape == (2, 3) and logits.dtype == tf.float32
-    builder.save(bundle, str(tmp_path), manifest={"task": "classification"})
+    builder.save(bundle, str(tmp_path), manifest={"task": "classification"},
+                 task=task)
     assert builder.read_manifest(str(tmp_path))["family"] == family
     config.model.init = "pretrained"
     loaded = builder.load(str(tmp_path), config.model, task)

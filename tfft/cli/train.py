@@ -1,6 +1,8 @@
 """tfft-train --config=configs/<name>.py --workdir=DIR [--config.a.b=v]"""
 
 import json
+import shlex
+import sys
 
 from absl import flags
 from ml_collections import config_flags
@@ -33,14 +35,15 @@ def preflight(config, workdir):
 
 
 def main(argv):
-    del argv
+    del argv  # absl's leftovers; the command line is sys.argv
     common.require_flags(config=_CONFIG.value is not None,
                          workdir=_WORKDIR.value)
     prepared = preflight(_CONFIG.value, _WORKDIR.value)
     from tfft.training import trainer  # imports TensorFlow
 
     results = trainer.train(_CONFIG.value, _WORKDIR.value,
-                            prepared=prepared)
+                            prepared=prepared,
+                            command=shlex.join(["tfft-train", *sys.argv[1:]]))
     summary = {split: {k: v for k, v in metrics.items() if k != "per_class"}
                for split, metrics in results.items()}
     print(json.dumps({"workdir": _WORKDIR.value, **summary}, indent=2))

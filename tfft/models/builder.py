@@ -2,10 +2,13 @@
 
 A family module (`hf`, `keras_hub`) provides: `KERAS` (its Keras flavour),
 `load_tokenizer(path)`, `build(path, model_config, task)` and
-`save_checkpoint(model, directory)` (its native format). The task model it
-builds takes tfft's canonical inputs (`input_ids`, `attention_mask`,
-`token_type_ids`), returns the task head's output, and keeps tfft's head
-layers in `model.head_layers` (saved here beside the native checkpoint).
+`save_checkpoint(model, directory, task, tokenizer)` (its library's format:
+the library's own task class where one computes what tfft's head does,
+see `tfft.models.native`; it returns the manifest entries it decided). The
+task model it builds takes tfft's canonical inputs (`input_ids`,
+`attention_mask`, `token_type_ids`), returns the task head's output, and
+keeps tfft's head layers in `model.head_layers` (saved here beside the
+native checkpoint).
 Its tokenizer has `encode(texts, pairs, max_length=)` (unpadded ids with
 special tokens), `tokenize_words(words)` (each word's ids alone),
 `in_graph()` (the same as TF ops), `save(directory)`, and `pad_id`,
@@ -61,14 +64,20 @@ def build(model_config, task) -> ModelBundle:
                        module.load_tokenizer(path))
 
 
-def save(bundle: ModelBundle, directory: str, manifest: dict) -> None:
-    """Native checkpoint + tokenizer + `tfft_model.json` into `directory`."""
+def save(bundle: ModelBundle, directory: str, manifest: dict, task) -> dict:
+    """Native checkpoint + tokenizer + `tfft_model.json` into `directory`;
+    returns the manifest written. tfft's head weights are also kept in its
+    own file (`tfft_head.npz`), which tfft reads whatever the library's
+    view of the folder."""
     os.makedirs(directory, exist_ok=True)
-    family_module(bundle.family).save_checkpoint(bundle.model, directory)
+    decided = family_module(bundle.family).save_checkpoint(
+        bundle.model, directory, task, bundle.tokenizer)
     head_weights.save(bundle.model.head_layers, directory)
     bundle.tokenizer.save(directory)
+    manifest = dict(manifest, family=bundle.family, **decided)
     with open(os.path.join(directory, MANIFEST), "w") as f:
-        json.dump(dict(manifest, family=bundle.family), f, indent=2)
+        json.dump(manifest, f, indent=2)
+    return manifest
 
 
 def read_manifest(directory: str) -> dict:
@@ -88,7 +97,9 @@ def load(directory: str, model_config, task) -> ModelBundle:
     model_config = ml_collections.ConfigDict(model_config.to_dict())
     model_config.init = "pretrained"
     module = family_module(model_config.family)
-    model = module.build(directory, model_config, task)
+    checkpoint = read_manifest(directory).get("checkpoint", "")
+    model = module.build(os.path.join(directory, checkpoint), model_config,
+                         task)
     head_weights.load(model, directory)
     return ModelBundle(model_config.family, model,
                        module.load_tokenizer(directory))

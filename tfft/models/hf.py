@@ -6,6 +6,8 @@ hub name when a hub is reachable. The head is either tfft's (on
 `TFAutoModel`) or the task's native `TFAutoModelFor...` class.
 """
 
+import copy
+import json
 import os
 
 import tensorflow as tf
@@ -19,10 +21,13 @@ from transformers.modeling_tf_pytorch_utils import (
 from tfft import keras_compat
 from tfft.errors import UserError
 from tfft.errors import first_line
+from tfft.models import native
 from tfft.models import pooling
 
 KERAS = keras_compat.keras_for("hf")
 WEIGHT_FILES = ("tf_model.h5", "model.safetensors")
+# Where a folder without a native class keeps the encoder.
+ENCODER_DIR = "encoder"
 
 
 class Tokenizer:
@@ -245,6 +250,113 @@ def build(path: str, model_config, task):
     return TaskModel(encoder, task, task.build_head(KERAS, model_config))
 
 
-def save_checkpoint(model: TaskModel, directory: str) -> None:
-    """`save_pretrained`: loadable by transformers as it is."""
-    model.encoder.save_pretrained(directory)
+def save_checkpoint(model: TaskModel, directory: str, task,
+                    tokenizer) -> dict:
+    """transformers' format; returns the manifest entries it decided.
+
+    Where the task's `TFAutoModelFor...` class computes what tfft's head
+    does (checked by `_as_native`), `directory` is that class's checkpoint
+    with the trained head: `from_pretrained` loads it without tfft.
+    Otherwise the encoder goes to `encoder/` and `config.json` declares
+    model type "tfft", so transformers' Auto classes refuse the folder
+    rather than load it under a freshly initialised head.
+    """
+    del tokenizer
+    if model.native:
+        model.encoder.save_pretrained(directory)
+        return {"native": _entry(model.encoder)}
+    converted = _as_native(model, task)
+    if converted is not None:
+        converted.save_pretrained(directory)
+        return {"native": _entry(converted)}
+    model.encoder.save_pretrained(os.path.join(directory, ENCODER_DIR))
+    reason = (f"tfft's {task.name} head (model.pooling="
+              f"{task.config.model.pooling!r}) computes what no "
+              f"{task.hf_auto_class or 'transformers class'} of "
+              f"{type(model.encoder).__name__} does")
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump({"model_type": native.NOT_NATIVE,
+                   "tfft": native.refusal(reason)["reason"],
+                   "encoder": ENCODER_DIR + "/"}, f, indent=2)
+    return {"native": native.refusal(reason), "checkpoint": ENCODER_DIR}
+
+
+def _entry(model) -> dict:
+    return native.entry("transformers", type(model).__name__,
+                        f"transformers.{_auto_class_of(model)}"
+                        ".from_pretrained(<folder>)")
+
+
+def _auto_class_of(model) -> str:
+    for task in ("SequenceClassification", "TokenClassification",
+                 "QuestionAnswering"):
+        if type(model).__name__.endswith(f"For{task}"):
+            return f"TFAutoModelFor{task}"
+    return "TFAutoModel"
+
+
+def _as_native(model: TaskModel, task):
+    """The task's transformers class holding `model`'s trained weights, if
+    it computes the same outputs (float32, probe batch); else None."""
+    if not task.hf_auto_class:
+        return None
+    encoder = model.encoder
+    config = copy.deepcopy(encoder.config)
+    config.update(task.hf_config_overrides())
+    with keras_compat.precision("hf", "float32"):
+        try:
+            converted = getattr(transformers, task.hf_auto_class).from_config(
+                config)
+        except ValueError:  # no such class for this architecture
+            return None
+        converted(converted.dummy_inputs, training=False)
+        head = task.build_head(KERAS, task.config.model)
+    base = getattr(converted, converted.base_model_prefix)
+    if not _copy_base(getattr(encoder, encoder.base_model_prefix), base):
+        return None
+    base_ids = {id(w) for w in base.weights}
+    native_head = [w for w in converted.weights if id(w) not in base_ids]
+    trained_head = [w for layer in model.head_layers.values()
+                    for w in layer.get_weights()]
+    if [tuple(w.shape) for w in native_head] != [w.shape
+                                                  for w in trained_head]:
+        return None
+    for variable, value in zip(native_head, trained_head):
+        variable.assign(value)
+    probe = {k: tf.constant(v) for k, v in native.probe_inputs(
+        config.vocab_size).items()}
+    if not _uses_token_types(config):
+        probe["token_type_ids"] = tf.zeros_like(probe["token_type_ids"])
+    ours = _reference_outputs(base, head, model.head_layers, task, probe)
+    theirs = task.native_logits(converted(**probe, training=False), probe)
+    if not native.same_outputs(theirs, ours, probe["attention_mask"]):
+        return None
+    return converted
+
+
+def _uses_token_types(config) -> bool:
+    return getattr(config, "type_vocab_size", 0) > 1
+
+
+def _copy_base(source, target) -> bool:
+    """Copies the encoder's weights into the native class's base model by
+    name (the native base may lack the pooler); False if one is missing."""
+    values = {w.name.split("/", 1)[-1]: w for w in source.weights}
+    for variable in target.weights:
+        value = values.get(variable.name.split("/", 1)[-1])
+        if value is None or tuple(value.shape) != tuple(variable.shape):
+            return False
+        variable.assign(value)
+    return True
+
+
+def _reference_outputs(base, head, trained_layers, task, probe):
+    """tfft's head in float32 on the native base's features."""
+    out = base(**probe, training=False)
+    features = {"sequence_output": out.last_hidden_state,
+                "pooled_output": getattr(out, "pooler_output", None),
+                "attention_mask": probe["attention_mask"]}
+    task.apply_head(head, features, False)  # builds the layers
+    for name, layer in head.items():
+        layer.set_weights(trained_layers[name].get_weights())
+    return task.apply_head(head, features, False)

@@ -4,11 +4,15 @@ A model path is a keras-hub preset folder, a Hugging Face checkpoint folder
 (keras-hub converts it on load) or a preset/hub name where reachable.
 """
 
+import json
+import os
+
 import tensorflow as tf
 
 from tfft import keras_compat
 from tfft.errors import UserError
 from tfft.errors import first_line
+from tfft.models import native
 from tfft.models import pooling
 
 KERAS = keras_compat.keras_for("keras_hub")  # before keras_hub: the backend
@@ -173,6 +177,93 @@ def build(path: str, model_config, task):
     return TaskModel(backbone, task, task.build_head(KERAS, model_config))
 
 
-def save_checkpoint(model: TaskModel, directory: str) -> None:
-    """A keras-hub preset: loadable by keras-hub as it is."""
-    model.backbone.save_to_preset(directory)
+def save_checkpoint(model: TaskModel, directory: str, task,
+                    tokenizer) -> dict:
+    """A keras-hub preset; returns the manifest entries it decided.
+
+    Where keras-hub has the task's class for this backbone and it computes
+    what tfft's head does (checked by `_as_native`), the preset is that
+    task (preprocessor included, float32): `<Task>.from_preset` loads it
+    without tfft. Otherwise it is the backbone's preset plus a `task.json`
+    naming a class keras-hub does not have, so `<Task>.from_preset`
+    refuses it rather than build a freshly initialised head.
+    """
+    model.backbone.save_to_preset(directory)  # LoRA adapters merged
+    converted = _as_native(model, task, tokenizer, directory)
+    if converted is not None:
+        converted.save_to_preset(directory)
+        return {"native": native.entry(
+            "keras_hub", type(converted).__name__,
+            f"keras_hub.models.{task.keras_hub_class}.from_preset(<folder>)")}
+    if task.keras_hub_class:
+        reason = (f"tfft's {task.name} head (model.pooling="
+                  f"{task.config.model.pooling!r}) computes what no "
+                  f"keras-hub {task.keras_hub_class} of "
+                  f"{type(model.backbone).__name__} does")
+    else:
+        reason = f"keras-hub has no task class for {task.name}"
+    refusal = native.refusal(reason)
+    with open(os.path.join(directory, "task.json"), "w") as f:
+        json.dump({"module": "tfft", "class_name": "TaskModel",
+                   "registered_name": f"{native.NOT_NATIVE}>TaskModel",
+                   "config": {}, "tfft": refusal["reason"]}, f, indent=2)
+    return {"native": refusal}
+
+
+def _task_class(base_name: str, backbone):
+    """keras-hub's subclass of `keras_hub.models.<base_name>` for this
+    backbone's class, or None."""
+    pending = [getattr(keras_hub.models, base_name)]
+    while pending:
+        cls = pending.pop()
+        if getattr(cls, "backbone_cls", None) is type(backbone):
+            return cls
+        pending.extend(cls.__subclasses__())
+    return None
+
+
+def _as_native(model: TaskModel, task, tokenizer, preset: str):
+    """keras-hub's task holding `model`'s trained weights (float32, the
+    backbone as saved in `preset`), if it computes the same outputs on a
+    probe batch; else None."""
+    cls = (_task_class(task.keras_hub_class, model.backbone)
+           if task.keras_hub_class else None)
+    if cls is None or model._input_map.keys() - INPUT_NAMES.keys():
+        return None
+    with keras_compat.precision("keras_hub", "float32"):
+        backbone = keras_hub.models.Backbone.from_preset(preset,
+                                                         dtype="float32")
+        preprocessor = cls.preprocessor_cls(
+            tokenizer=tokenizer.hub,
+            sequence_length=task.config.data.max_length)
+        try:
+            converted = cls(backbone=backbone, preprocessor=preprocessor,
+                            **task.keras_hub_arguments())
+        except (TypeError, ValueError):
+            return None
+        head = task.build_head(KERAS, task.config.model)
+    backbone_ids = {id(w) for w in backbone.weights}
+    native_head = [w for w in converted.weights if id(w) not in backbone_ids]
+    trained_head = [w for layer in model.head_layers.values()
+                    for w in layer.get_weights()]
+    if [tuple(w.shape) for w in native_head] != [w.shape
+                                                  for w in trained_head]:
+        return None
+    for variable, value in zip(native_head, trained_head):
+        variable.assign(value)
+    probe = native.probe_inputs(tokenizer.hub.vocabulary_size())
+    inputs = {theirs: tf.constant(probe[ours])
+              for ours, theirs in model._input_map.items()}
+    outputs = backbone(inputs, training=False)
+    if not isinstance(outputs, dict):
+        outputs = {"sequence_output": outputs}
+    features = dict(outputs, attention_mask=tf.constant(
+        probe["attention_mask"]))
+    task.apply_head(head, features, False)  # builds the layers
+    for name, layer in head.items():
+        layer.set_weights(model.head_layers[name].get_weights())
+    ours = task.apply_head(head, features, False)
+    theirs = converted(inputs, training=False)
+    if not native.same_outputs(theirs, ours, probe["attention_mask"]):
+        return None
+    return converted

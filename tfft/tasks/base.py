@@ -44,6 +44,7 @@ constructor.
 import abc
 
 from tfft.data.collators import PadToLongest
+from tfft.errors import UserError
 
 EXAMPLE_ID = "example_id"  # feature -> the index of its example
 
@@ -71,8 +72,12 @@ def dense_head(keras, model_config, num_labels) -> dict:
 
 class Task(abc.ABC):
     name: str = ""
-    # transformers class of the task's native head (`model.head=native`).
+    # transformers class of the task's native head (`model.head=native`),
+    # and keras-hub's task class (`keras_hub.models.<name>`), if any: a
+    # saved model/ is written in that class's format where it computes
+    # what tfft's head does (`tfft.models.native`).
     hf_auto_class: str = ""
+    keras_hub_class: str = ""
     # The metric the run reports first and plots (a key of `evaluate`).
     main_metric: str = ""
     # `model_outputs` keeps one row per feature ("example") or one per
@@ -135,6 +140,11 @@ class Task(abc.ABC):
     def apply_head(self, layers, features, training):
         """`features`: sequence_output, pooled_output, attention_mask."""
 
+    def keras_hub_arguments(self) -> dict:
+        """Constructor arguments of `keras_hub_class` besides the backbone
+        and preprocessor."""
+        return {}
+
     def native_logits(self, outputs, inputs):
         """The model output (as `apply_head` gives it) from the outputs
         of the task's transformers class (`model.head=native`)."""
@@ -185,6 +195,41 @@ class Task(abc.ABC):
     def serving_predictions(self, outputs, examples, **options) -> list:
         """Records (as `predictions` makes) from a SavedModel's outputs;
         `options` that the export cannot honour are a UserError."""
+
+    # -- pipeline (`tfft.pipeline`) ----------------------------------------
+    # transformers' pipeline task name (also the model card's pipeline_tag)
+    pipeline_tag: str = ""
+    # Keyword options a pipeline call takes, and those of them that
+    # `predictions` takes (the others shape `pipeline_result`).
+    pipeline_options: tuple = ()
+    prediction_options: tuple = ()
+
+    def pipeline_arguments(self, inputs, options):
+        """A call's (inputs, options); a task whose pipeline takes its
+        inputs as keywords (question=, context=) moves them here."""
+        return inputs, options
+
+    def pipeline_examples(self, items):
+        """Python inputs (one per result) -> unlabeled examples, as
+        `read_inputs` gives them from a file. Default: one string each."""
+        import datasets
+
+        column = self.input_columns[0]
+        for item in items:
+            if not isinstance(item, str):
+                raise UserError(
+                    f"a {self.pipeline_tag} pipeline takes a string or a "
+                    f"list of strings, not {type(item).__name__}")
+        return datasets.Dataset.from_dict({column: list(items)})
+
+    @abc.abstractmethod
+    def pipeline_result(self, record, **options):
+        """One `predictions` record -> transformers' result for its input
+        (plain Python: str, int, float, lists, dicts)."""
+
+    def pipeline_single(self, result):
+        """The result of a call with one input (not a list of inputs)."""
+        return result
 
     # -- learned state ----------------------------------------------------
     def state(self) -> dict:

@@ -12,6 +12,7 @@ from tfft.tasks.base import dense_head
 from tfft.tasks.base import label_config
 
 LABELS = "labels"  # the encoded label-id column
+_TOP_ONE = object()  # a pipeline call without top_k: the top label alone
 
 
 def softmax(logits):
@@ -23,6 +24,9 @@ def softmax(logits):
 class TextClassification(Task):
     name = "classification"
     hf_auto_class = "TFAutoModelForSequenceClassification"
+    keras_hub_class = "TextClassifier"
+    pipeline_tag = "text-classification"
+    pipeline_options = ("top_k",)
     main_metric = "accuracy"
 
     def load_state(self, state):
@@ -171,6 +175,10 @@ class TextClassification(Task):
     def build_head(self, keras, model_config):
         return dense_head(keras, model_config, self.num_labels)
 
+    def keras_hub_arguments(self):
+        return {"num_classes": self.num_labels,
+                "dropout": self.config.model.dropout}
+
     def apply_head(self, layers, features, training):
         from tfft.models import pooling
 
@@ -232,6 +240,47 @@ class TextClassification(Task):
                 for n, p in zip(self.label_names, row_probs)}
             records.append(record)
         return records
+
+    # -- pipeline ---------------------------------------------------------
+    def pipeline_examples(self, items):
+        """Strings, or for a text-pair model dicts with "text" and
+        "text_pair" (transformers' form) or the two text columns."""
+        import datasets
+
+        columns = self.text_columns
+        if len(columns) == 1:
+            return super().pipeline_examples(items)
+        rows = {c: [] for c in columns}
+        for item in items:
+            keys = (("text", "text_pair") if isinstance(item, dict)
+                    and "text" in item and "text_pair" in item
+                    else tuple(columns))
+            if not isinstance(item, dict) or any(
+                    not isinstance(item.get(k), str) for k in keys):
+                raise UserError(
+                    "this model classifies text pairs: give a dict with "
+                    f"'text' and 'text_pair' (or {columns}) strings, or a "
+                    "list of them")
+            for column, key in zip(columns, keys):
+                rows[column].append(item[key])
+        return datasets.Dataset.from_dict(rows)
+
+    def pipeline_result(self, record, top_k=_TOP_ONE):
+        """transformers' text-classification result: the top label as a
+        dict by default; a ranked list of `top_k` (None: all) if given."""
+        ranked = [{"label": name, "score": score} for name, score in sorted(
+            record["probabilities"].items(), key=lambda kv: -kv[1])]
+        if top_k is _TOP_ONE:
+            return ranked[0]
+        if top_k is None:
+            return ranked
+        if not isinstance(top_k, int) or top_k < 1:
+            raise UserError(f"top_k={top_k!r} must be a whole number >= 1 "
+                            "or None (all labels)")
+        return ranked[:top_k]
+
+    def pipeline_single(self, result):
+        return [result] if isinstance(result, dict) else result
 
     def serving_inputs(self):
         return ["text", "text_pair"][:len(self.text_columns)]

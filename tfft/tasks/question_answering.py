@@ -59,6 +59,7 @@ NEG_INF = -np.inf
 class QuestionAnswering(Task):
     name = "question_answering"
     hf_auto_class = "TFAutoModelForQuestionAnswering"
+    pipeline_tag = "question-answering"
     main_metric = "f1"
     output_kind = "token"
 
@@ -368,6 +369,46 @@ class QuestionAnswering(Task):
     def predictions(self, outputs, features, examples, **options):
         del options
         return _records(examples, self.answers(outputs, features, examples))
+
+    # -- pipeline ---------------------------------------------------------
+    def pipeline_arguments(self, inputs, options):
+        """transformers' forms: a {"question", "context"} dict (or a list
+        of them), or question= and context= (strings or equal lists)."""
+        if inputs is None and QUESTION in options and CONTEXT in options:
+            options = dict(options)
+            question, context = options.pop(QUESTION), options.pop(CONTEXT)
+            if isinstance(question, list) and isinstance(context, list):
+                if len(question) != len(context):
+                    raise UserError(
+                        f"{len(question)} questions for {len(context)} "
+                        "contexts; give one context per question")
+                inputs = [{QUESTION: q, CONTEXT: c}
+                          for q, c in zip(question, context)]
+            else:
+                inputs = {QUESTION: question, CONTEXT: context}
+        return inputs, options
+
+    def pipeline_examples(self, items):
+        import datasets
+
+        for item in items:
+            if not (isinstance(item, dict) and isinstance(
+                    item.get(QUESTION), str) and isinstance(
+                        item.get(CONTEXT), str)):
+                raise UserError(
+                    "a question-answering pipeline takes a dict with "
+                    "'question' and 'context' strings (or a list of them), "
+                    "or question= and context=")
+        d = self.config.data
+        table = datasets.Dataset.from_dict({
+            d.question_column: [i[QUESTION] for i in items],
+            d.context_column: [i[CONTEXT] for i in items]})
+        return self._examples(table, "input", labeled=False)
+
+    def pipeline_result(self, record, **options):
+        """transformers' question-answering result."""
+        del options
+        return {k: record[k] for k in ("score", "start", "end", "answer")}
 
     # -- export -----------------------------------------------------------
     def serving_inputs(self):

@@ -115,6 +115,8 @@ def softmax(logits):
 class TokenClassification(Task):
     name = "token_classification"
     hf_auto_class = "TFAutoModelForTokenClassification"
+    pipeline_tag = "token-classification"
+    pipeline_options = prediction_options = ("aggregation_strategy",)
     main_metric = "f1"
     output_kind = "token"
 
@@ -551,6 +553,13 @@ class TokenClassification(Task):
                 "score": round(float(np.mean(scores[first:last + 1])), 6),
                 "word": text[start:end], "start": start, "end": end})
         return entities
+
+    def pipeline_result(self, record, **options):
+        """transformers' token-classification result with an aggregation
+        strategy: the entity groups (`entity_group`, `score`, `word`,
+        `start`, `end`)."""
+        del options
+        return record["entities"]
 
     # -- export -----------------------------------------------------------
     def serving_outputs(self, outputs):

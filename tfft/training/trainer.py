@@ -26,6 +26,7 @@ from tfft.callbacks.best_checkpoint import BestCheckpoint
 from tfft.callbacks.early_stopping import EarlyStopping
 from tfft.callbacks.gradual_unfreezing import GradualUnfreezing
 from tfft.callbacks.non_finite_guard import NonFiniteGuard
+from tfft.callbacks.push_to_hub import PushToHub
 from tfft.callbacks.saved_model_exporter import SavedModelExporter
 from tfft.callbacks.step_history import StepHistory
 from tfft.callbacks.tensorboard import TensorBoard
@@ -45,20 +46,22 @@ EVAL_SPLITS = ("validation", "test")
 TENSORBOARD = "tensorboard"
 
 
-def train(config, workdir: str, callbacks=(), prepared=None) -> dict:
+def train(config, workdir: str, callbacks=(), prepared=None,
+          command: str = "") -> dict:
     """Fine-tunes per `config`, writes the run folder, returns metrics.
 
     `callbacks` go to `fit` as they are: tf_keras callbacks work with both
     families, Keras-3 callbacks only with the keras_hub family.
     `prepared`: `tfft.tasks.prepare_data(config)`'s result, if the caller
     already has it (the CLI prepares the data before TensorFlow loads).
+    `command`: the command line that started the run, for the model card.
     """
     config = config_lib.validate(config)
     with keras_compat.precision(config.model.family, config.train.precision):
-        return _train(config, workdir, callbacks, prepared)
+        return _train(config, workdir, callbacks, prepared, command)
 
 
-def _train(config, workdir, callbacks, prepared):
+def _train(config, workdir, callbacks, prepared, command):
     started = time.time()
     strategy = get_strategy(config.train.strategy, config.train.tpu)
     run, checkpoints, resume_from = _open_run(config, strategy, workdir)
@@ -80,7 +83,8 @@ def _train(config, workdir, callbacks, prepared):
     steps = StepHistory(keys=("loss", task.main_metric),
                         steps_per_epoch=plan.steps_per_epoch)
     ours = _config_callbacks(config, run, task, bundle, splits, tokenized,
-                             plan.eval_batch)
+                             plan.eval_batch,
+                             chief=run.workdir == os.path.abspath(workdir))
     callbacks = [cb for cb in (ours.metrics, steps, *ours.others,
                                *callbacks) if cb is not None]
     fit_started = time.time()
@@ -100,12 +104,17 @@ def _train(config, workdir, callbacks, prepared):
     shutil.rmtree(checkpoints.directory, ignore_errors=True)
     if ours.best is not None:
         shutil.rmtree(ours.best.checkpoints.directory, ignore_errors=True)
-    run.mark_complete({
+    summary = {
         "main_metric": task.main_metric,
         "test": results["test"].get(task.main_metric),
         "fit_seconds": round(fit_seconds, 1),
         "total_seconds": round(time.time() - started, 1),
-    })
+        "examples": {s: len(d) for s, d in splits.items()},
+        "command": command,
+    }
+    run.mark_complete(summary)
+    if ours.pusher is not None:
+        _push_run(run, ours.pusher, config.push.wait_seconds)
     return results
 
 
@@ -253,11 +262,37 @@ def _write_results(run, config, task, bundle, results, steps, history,
         report.plot_curves(history, task.main_metric, tmp, steps=steps)
     run.write_jsonl(run_folder.predictions_file("test"), test_predictions)
     with run.atomic_dir(run_folder.MODEL) as tmp:
-        builder.save(bundle, tmp, manifest={
-            "task": task.name, "task_state": task.state(),
+        builder.save(bundle, tmp, _manifest(config, task), task=task)
+
+
+def _manifest(config, task) -> dict:
+    """What `model/tfft_model.json` says besides the family's entries."""
+    return {"task": task.name, "task_state": task.state(),
             "max_length": config.data.max_length,
             "inputs": task.input_columns,
-        })
+            # The resolved config: model/ alone (copied, pushed to a hub)
+            # loads in tfft.pipeline.
+            "config": config.to_dict()}
+
+
+def _push_run(run, pusher, wait_seconds):
+    """The finished run to the hub (its card written first), waiting a
+    bounded time; a failure is reported, never raised: the run is done."""
+    from tfft import card
+    from tfft import hub
+
+    try:
+        saved_model = hub.export_version(run.workdir)
+        card.write(run.workdir, pusher.repo_id, has_export=bool(saved_model))
+        files = hub.run_files(run.workdir, saved_model)
+    except UserError as e:
+        logging.warning("not pushing the finished run: %s", e)
+        return
+    pusher.wait(wait_seconds)  # an epoch's push still in flight
+    pusher.push_files(files, "the finished run")
+    status = pusher.wait(wait_seconds)
+    logging.info("Push of the finished run to %s: %s", pusher.repo_id,
+                 status)
 
 
 @dataclasses.dataclass
@@ -267,10 +302,11 @@ class _ConfigCallbacks:
     best: object  # BestCheckpoint or None
     early: object  # EarlyStopping or None
     others: list  # all but `metrics`, in call order
+    pusher: object = None  # PushToHub or None
 
 
 def _config_callbacks(config, run, task, bundle, splits, tokenized,
-                      eval_batch):
+                      eval_batch, chief=True):
     """The callbacks the config asks for. `metrics` goes first: the
     callbacks after it see its val_<name> entries."""
     t, m, e = config.train, config.model, config.export
@@ -298,7 +334,30 @@ def _config_callbacks(config, run, task, bundle, splits, tokenized,
             allow_ops=config_lib.split_list(e.allow_ops)))
     if t.tensorboard_steps:
         others.append(TensorBoard(run.path(TENSORBOARD), t.tensorboard_steps))
-    return _ConfigCallbacks(metrics, guard, best, early, others)
+    pusher = None
+    if config.push.repo_id and chief:
+        pusher = _pusher(config, task, bundle)
+        if config.push.every != "end":  # "end": the finished run only
+            others.append(pusher)
+    return _ConfigCallbacks(metrics, guard, best, early, others, pusher)
+
+
+def _pusher(config, task, bundle):
+    """The PushToHub of `config.push`: its snapshots are model/ as the
+    finished run writes it, with the resolved config beside it."""
+    from tfft import hub
+
+    def snapshot(model, directory):
+        del model  # the bundle's
+        builder.save(bundle, directory, _manifest(config, task), task=task)
+        with open(os.path.join(directory, hub.CONFIG_IN_REPO), "w") as f:
+            f.write(config_lib.to_json(config))
+
+    p, t = config.push, config.train
+    return PushToHub(p.repo_id, every=p.every, snapshot=snapshot,
+                     monitor=t.monitor, mode=t.monitor_mode,
+                     private=p.private, revision=p.revision,
+                     final_wait=None)
 
 
 def _segments(start, epochs):
