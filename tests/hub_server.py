@@ -242,3 +242,15 @@ ROUTES = [
     (r"/lfs-upload/([0-9a-f]{64})", "put_lfs_object"),
     (rf"/api/models/{REPO}/commit/([^/]+)", "post_commit"),
 ]
+
+
+if __name__ == "__main__":  # python -m tests.hub_server [TOKEN]
+    import sys
+
+    with Hub(sys.argv[1] if len(sys.argv) > 1 else "hf_loopback") as served:
+        print(f"HF_ENDPOINT={served.url} HF_TOKEN={served.token}",
+              flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass

@@ -57,6 +57,70 @@ def test_minilm_learns_rotten_tomatoes(tmp_path, family):
 
 
 @pytest.mark.parametrize("family", ["keras_hub", "hf"])
+def test_minilm_pooler_run_loads_in_the_libraries_own_classes(tmp_path,
+                                                              family):
+    """The demo with the pooler head: model/ loads without tfft, trained
+    head included, and gives tfft's probabilities (float32) within 1e-4."""
+    import numpy as np
+
+    import tfft
+
+    asset_or_skip(assets.model_path, "all-MiniLM-L6-v2")
+    asset_or_skip(assets.corpus_path, "rotten_tomatoes")
+    config = shipped_config()
+    config.model.family = family
+    config.model.pooling = "pooler"
+    config.data.max_train_examples = 2000
+    config.data.validation_size = 300.0
+    config.data.test_size = 500.0
+    config.train.verbose = 0
+    workdir = str(tmp_path / "run")
+    results = trainer.train(config, workdir)
+    assert results["test"]["accuracy"] >= 0.70, results["test"]
+    model_dir = os.path.join(workdir, "model")
+    texts = ["a gorgeous , witty , seductive movie .",
+             "the plot is nothing but boilerplate clichés",
+             "an uneven film with a few fine moments",
+             "it 's a bad sign when you 're rooting for the film to end ."]
+    ours = [{r["label"]: r["score"] for r in result}
+            for result in tfft.pipeline(workdir)(texts, top_k=None)]
+    names = ["fresh", "rotten"]
+    expected = np.array([[p[n] for n in names] for p in ours])
+    if family == "hf":
+        import transformers
+
+        model = transformers.TFAutoModelForSequenceClassification\
+            .from_pretrained(model_dir)
+        assert model.config.id2label == dict(enumerate(names))
+        tokenizer = transformers.AutoTokenizer.from_pretrained(model_dir)
+        batch = tokenizer(texts, padding=True, return_tensors="tf")
+        probs = np.asarray(tf_softmax(model(**batch).logits))
+        np.testing.assert_allclose(probs, expected, atol=1e-4)
+        try:
+            import torch  # noqa: F401  (4.57's pipeline needs it)
+        except ImportError:
+            return
+        # 4.57.6's default dtype="auto" breaks TF loading: pass None.
+        pipe = transformers.pipeline("text-classification", model=model_dir,
+                                     framework="tf", dtype=None)
+        for result, p in zip(pipe(texts), ours):
+            assert result["score"] == pytest.approx(p[result["label"]],
+                                                    abs=1e-4)
+    else:
+        import keras_hub
+
+        classifier = keras_hub.models.TextClassifier.from_preset(model_dir)
+        probs = np.asarray(tf_softmax(classifier.predict(texts, verbose=0)))
+        np.testing.assert_allclose(probs, expected, atol=1e-4)
+
+
+def tf_softmax(logits):
+    import tensorflow as tf
+
+    return tf.nn.softmax(tf.cast(logits, tf.float32))
+
+
+@pytest.mark.parametrize("family", ["keras_hub", "hf"])
 def test_minilm_learns_conll2003_and_its_export_agrees(tmp_path, family):
     """3,000 CoNLL-2003 train sentences x 2 epochs, scored on the first 500
     test sentences; then the raw-text SavedModel on those sentences joined

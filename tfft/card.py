@@ -300,9 +300,10 @@ def _loading(manifest, task, repo, has_export):
                    f"\"{repo}\")")
             yield ("tokenizer = transformers.AutoTokenizer.from_pretrained("
                    f"\"{repo}\")")
-            yield (f"# with torch installed: transformers.pipeline("
-                   f"\"{task.pipeline_tag}\", model=\"{repo}\", "
-                   "framework=\"tf\")")
+            yield ("# transformers 4.57's pipeline needs torch installed, "
+                   "and dtype=None for TF:")
+            yield (f"pipe = transformers.pipeline(\"{task.pipeline_tag}\", "
+                   f"model=\"{repo}\", framework=\"tf\", dtype=None)")
             yield "```"
         else:
             yield "```python"
@@ -339,6 +340,11 @@ def _loading(manifest, task, repo, has_export):
         yield (f"curl -d '{body}' "
                f"localhost:8501/v1/models/{name}:predict")
         yield "```"
+    else:
+        yield ""
+        yield ("TF Serving, raw strings in: export the run with `tfft-export "
+               "--workdir=RUN --export_dir=DIR` (tokenization and decoding "
+               "in the graph).")
 
 
 def write(workdir: str, repo_id: str = "", language: str = "",

@@ -131,6 +131,17 @@ def test_a_dead_hub_is_reported_and_an_endless_push_is_abandoned(online):
         assert "still running after 0.2 s" in push.events[-1][1]
 
 
+def test_a_snapshot_that_fails_is_reported_not_raised(online):
+    def broken(model, directory):
+        raise OSError(28, "No space left on device")
+
+    push = PushToHub("tester/full", every="epoch", snapshot=broken)
+    push.on_epoch_end(0, {})  # does not raise: training goes on
+    assert push.failed == 1 and not push.busy()
+    assert "saving the model failed (OSError: [Errno 28] No space left" in \
+        push.events[-1][1]
+
+
 def test_a_wrong_token_is_one_line_without_the_token(online):
     online.setenv("HF_TOKEN", "hf_wrong_token_42")
     with Hub(TOKEN) as hub:

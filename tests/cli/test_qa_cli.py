@@ -14,6 +14,7 @@ from tests.cli.test_cli import tfft
 from tests.conftest import QA_SETTINGS
 from tests.conftest import qa_boundary_rows
 from tests.conftest import qa_row
+from tests.conftest import shared_export
 
 QA_FILES = os.path.join(REPO, "configs", "qa_files.py")
 
@@ -34,7 +35,8 @@ def test_qa_files_trains_on_jsonl_with_no_code(qa_run):
     assert manifest["inputs"] == ["question", "context"]
 
 
-def test_evaluate_predict_and_export_agree(qa_run, tmp_path):
+def test_evaluate_predict_and_export_agree(qa_run, tmp_path,
+                                          tmp_path_factory):
     workdir = qa_run["workdir"]
     with open(os.path.join(workdir, "metrics.json")) as f:
         recorded = json.load(f)["test"]
@@ -52,10 +54,8 @@ def test_evaluate_predict_and_export_agree(qa_run, tmp_path):
         {"context": r["context"], "qas": [
             {"id": r["id"], "question": r["question"], "answers": []}]}
         for r in rows]}]}))
-    export_dir = tmp_path / "export"
-    proc = tfft("export", f"--workdir={workdir}",
-                f"--export_dir={export_dir}")
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    # tfft-export of the run, made once for the session's tests.
+    export_dir = shared_export(tmp_path_factory, qa_run)
     answers = {}
     for model in (workdir, str(export_dir)):
         out = tmp_path / "preds.jsonl"

@@ -89,6 +89,13 @@ class PushToHub(tf_keras.callbacks.Callback):
         if self.final_wait is not None:
             self.wait(self.final_wait)
 
+    def get_state(self) -> dict:
+        """The best value so far ("best"), carried over a resume."""
+        return self._monitor.get_state()
+
+    def set_state(self, state: dict) -> None:
+        self._monitor.set_state(state)
+
     # -- pushing ----------------------------------------------------------
     def busy(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -98,13 +105,19 @@ class PushToHub(tf_keras.callbacks.Callback):
         background; False if skipped because a push is still running."""
         if self._skip(what):
             return False
+        from tfft import hub
+
         staging = tempfile.mkdtemp(prefix="tfft-push-")
         try:
             self.snapshot(self.model, staging)
-        except Exception:
+        except Exception as e:  # noqa: BLE001 (a push never fails fit)
             shutil.rmtree(staging, ignore_errors=True)
-            raise
-        from tfft import hub
+            self.failed += 1
+            self._report(f"push of {what} skipped: saving the model failed "
+                         f"({type(e).__name__}: "
+                         f"{' '.join(hub.redact(str(e)).split())[:300]})",
+                         warning=True)
+            return False
 
         self._start(hub.folder_files(staging), what, staging)
         return True
@@ -125,9 +138,7 @@ class PushToHub(tf_keras.callbacks.Callback):
         if self._thread.is_alive():
             self._abandon.set()  # no more retries once this attempt ends
             self._report(f"the push to {self.repo_id} is still running after "
-                         f"{seconds:g} s; not waiting longer (the run is "
-                         "complete locally: push it again with tfft-push)",
-                         warning=True)
+                         f"{seconds:g} s; not waiting longer", warning=True)
             return "abandoned"
         return "failed" if self._last_failed else "done"
 

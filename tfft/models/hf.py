@@ -262,18 +262,20 @@ def save_checkpoint(model: TaskModel, directory: str, task,
     rather than load it under a freshly initialised head.
     """
     del tokenizer
+    # TF safetensors: loading matches weights by name, so no warning about
+    # weightless layers whose auto-names differ between processes.
     if model.native:
-        model.encoder.save_pretrained(directory)
+        model.encoder.save_pretrained(directory, safe_serialization=True)
         return {"native": _entry(model.encoder)}
     converted = _as_native(model, task)
     if converted is not None:
-        converted.save_pretrained(directory)
+        converted.save_pretrained(directory, safe_serialization=True)
         return {"native": _entry(converted)}
-    model.encoder.save_pretrained(os.path.join(directory, ENCODER_DIR))
-    reason = (f"tfft's {task.name} head (model.pooling="
-              f"{task.config.model.pooling!r}) computes what no "
-              f"{task.hf_auto_class or 'transformers class'} of "
-              f"{type(model.encoder).__name__} does")
+    model.encoder.save_pretrained(os.path.join(directory, ENCODER_DIR),
+                                  safe_serialization=True)
+    reason = (f"no transformers {task.hf_auto_class or 'class'} for "
+              f"{type(model.encoder).__name__} computes tfft's {task.name} "
+              f"head (model.pooling={task.config.model.pooling!r})")
     with open(os.path.join(directory, "config.json"), "w") as f:
         json.dump({"model_type": native.NOT_NATIVE,
                    "tfft": native.refusal(reason)["reason"],

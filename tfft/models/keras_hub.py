@@ -196,10 +196,10 @@ def save_checkpoint(model: TaskModel, directory: str, task,
             "keras_hub", type(converted).__name__,
             f"keras_hub.models.{task.keras_hub_class}.from_preset(<folder>)")}
     if task.keras_hub_class:
-        reason = (f"tfft's {task.name} head (model.pooling="
-                  f"{task.config.model.pooling!r}) computes what no "
-                  f"keras-hub {task.keras_hub_class} of "
-                  f"{type(model.backbone).__name__} does")
+        reason = (f"no keras-hub {task.keras_hub_class} for "
+                  f"{type(model.backbone).__name__} computes tfft's "
+                  f"{task.name} head (model.pooling="
+                  f"{task.config.model.pooling!r})")
     else:
         reason = f"keras-hub has no task class for {task.name}"
     refusal = native.refusal(reason)

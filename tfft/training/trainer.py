@@ -84,7 +84,8 @@ def _train(config, workdir, callbacks, prepared, command):
                         steps_per_epoch=plan.steps_per_epoch)
     ours = _config_callbacks(config, run, task, bundle, splits, tokenized,
                              plan.eval_batch,
-                             chief=run.workdir == os.path.abspath(workdir))
+                             chief=run.workdir == run_folder.RunFolder(
+                                 workdir).workdir)
     callbacks = [cb for cb in (ours.metrics, steps, *ours.others,
                                *callbacks) if cb is not None]
     fit_started = time.time()
@@ -281,18 +282,23 @@ def _push_run(run, pusher, wait_seconds):
     from tfft import card
     from tfft import hub
 
+    later = (f"push it with tfft-push --workdir={run.workdir} "
+             f"--repo_id={pusher.repo_id}")
     try:
         saved_model = hub.export_version(run.workdir)
         card.write(run.workdir, pusher.repo_id, has_export=bool(saved_model))
         files = hub.run_files(run.workdir, saved_model)
     except UserError as e:
-        logging.warning("not pushing the finished run: %s", e)
+        logging.warning("Not pushing the finished run (%s); %s", e, later)
         return
-    pusher.wait(wait_seconds)  # an epoch's push still in flight
+    if pusher.wait(wait_seconds) == "abandoned":  # an epoch's push
+        logging.warning("Not pushing the finished run: an earlier push is "
+                        "still running; %s", later)
+        return
     pusher.push_files(files, "the finished run")
     status = pusher.wait(wait_seconds)
-    logging.info("Push of the finished run to %s: %s", pusher.repo_id,
-                 status)
+    logging.info("Push of the finished run to %s: %s%s", pusher.repo_id,
+                 status, "" if status == "done" else f"; {later}")
 
 
 @dataclasses.dataclass
