@@ -290,12 +290,20 @@ def _write_jsonl(path, rows):
     return str(path)
 
 
-def shared_run(tmp_path_factory, name, write_files, train_args):
+def run_args(config_file, files, workdir, *settings):
+    """`tfft-train` arguments: configs/<config_file> on `files` (data
+    splits by name, and `bert`: the model folder) + `settings`."""
+    return [f"--config={REPO_CONFIGS}/{config_file}", f"--workdir={workdir}",
+            *[f"--config.data.{split}_files={files[split]}"
+              for split in ("train", "validation", "test") if split in files],
+            f"--config.model.path={files['bert']}", *settings]
+
+
+def shared_run(tmp_path_factory, name, write_files, config_file, settings):
     """A run trained once per test session through `tfft-train` and shared
     by every test (xdist workers too, through a file lock): its folder,
     data files and the command's output. `write_files(root)` writes the
-    data and returns {name: path}; `train_args(root, files, workdir)`
-    gives the command's arguments."""
+    data and returns {split or "bert": path}; see `run_args`."""
     import filelock
 
     from tests.cli.test_cli import tfft
@@ -312,7 +320,8 @@ def shared_run(tmp_path_factory, name, write_files, train_args):
                 {k: str(v) for k, v in write_files(root).items()}))
         files = json.loads((root / "files.json").read_text())
         if not (workdir / "COMPLETED").exists():
-            proc = tfft("train", *train_args(root, files, workdir))
+            proc = tfft("train", *run_args(config_file, files, workdir,
+                                           *settings))
             (root / "train.out").write_text(proc.stdout)
             (root / "train.err").write_text(proc.stderr)
             assert proc.returncode == 0, proc.stderr[-3000:]
@@ -356,14 +365,8 @@ def classify_run(tmp_path_factory):
                                   sentiment_rows(32, seed=2)),
                 "bert": make_tiny_bert(root / "bert")}
 
-    def args(root, files, workdir):
-        return [f"--config={REPO_CONFIGS}/classify_files.py",
-                f"--workdir={workdir}",
-                f"--config.data.train_files={files['train']}",
-                f"--config.data.test_files={files['test']}",
-                f"--config.model.path={files['bert']}", *CLASSIFY_SETTINGS]
-
-    return shared_run(tmp_path_factory, "classify_run", write, args)
+    return shared_run(tmp_path_factory, "classify_run", write,
+                      "classify_files.py", CLASSIFY_SETTINGS)
 
 
 @pytest.fixture(scope="session")
@@ -377,20 +380,11 @@ def ner_run(tmp_path_factory):
                                     ner_sentences(40, seed=2)),
                 "bert": make_tiny_bert(root / "bert")}
 
-    def args(root, files, workdir):
-        return [f"--config={REPO_CONFIGS}/ner_files.py",
-                f"--workdir={workdir}",
-                f"--config.data.train_files={files['train']}",
-                f"--config.data.test_files={files['test']}",
-                f"--config.model.path={files['bert']}",
-                "--config.model.init=random", "--config.data.max_length=16",
-                "--config.data.stride=4", "--config.train.epochs=12",
-                "--config.train.batch_size=16",
-                "--config.train.precision=float32",
-                "--config.train.learning_rate=0.003",
-                "--config.train.verbose=0"]
-
-    return shared_run(tmp_path_factory, "ner_run", write, args)
+    return shared_run(tmp_path_factory, "ner_run", write, "ner_files.py", [
+        "--config.model.init=random", "--config.data.max_length=16",
+        "--config.data.stride=4", "--config.train.epochs=12",
+        "--config.train.batch_size=16", "--config.train.precision=float32",
+        "--config.train.learning_rate=0.003", "--config.train.verbose=0"])
 
 
 @pytest.fixture(scope="session")
@@ -412,16 +406,8 @@ def qa_run(tmp_path_factory):
                                             questions=("good",)))
         return dict(files, bert=make_tiny_bert(root / "bert", hidden=32))
 
-    def args(root, files, workdir):
-        return [f"--config={REPO_CONFIGS}/qa_files.py",
-                f"--workdir={workdir}",
-                *[f"--config.data.{s}_files={files[s]}"
-                  for s in ("train", "validation", "test")],
-                f"--config.model.path={files['bert']}",
-                "--config.model.init=random", *QA_SETTINGS,
-                "--config.train.epochs=20", "--config.train.batch_size=16",
-                "--config.train.learning_rate=0.003",
-                "--config.train.precision=float32",
-                "--config.train.verbose=0"]
-
-    return shared_run(tmp_path_factory, "qa_run", write, args)
+    return shared_run(tmp_path_factory, "qa_run", write, "qa_files.py", [
+        "--config.model.init=random", *QA_SETTINGS,
+        "--config.train.epochs=20", "--config.train.batch_size=16",
+        "--config.train.learning_rate=0.003",
+        "--config.train.precision=float32", "--config.train.verbose=0"])

@@ -13,7 +13,7 @@ import pytest
 from tests.cli.test_cli import REPO
 from tests.cli.test_cli import error_line
 from tests.conftest import CLASSIFY_SETTINGS
-from tests.conftest import REPO_CONFIGS
+from tests.conftest import run_args
 from tests.conftest import shared_export
 from tests.hub_server import Hub
 from tfft import hub as hub_lib
@@ -118,12 +118,9 @@ def test_push_failures_are_one_line_and_exit_2(classify_run):
 
 
 def train_args(files, workdir, *extra):
-    return [f"--config={REPO_CONFIGS}/classify_files.py",
-            f"--workdir={workdir}",
-            f"--config.data.train_files={files['train']}",
-            f"--config.data.test_files={files['test']}",
-            f"--config.model.path={files['bert']}", *CLASSIFY_SETTINGS,
-            *extra]
+    """The shared classify run's exact command, plus `extra`."""
+    return run_args("classify_files.py", files, workdir, *CLASSIFY_SETTINGS,
+                    *extra)
 
 
 def test_training_pushes_each_epoch_then_the_finished_run(classify_run,

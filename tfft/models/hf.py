@@ -316,20 +316,17 @@ def _as_native(model: TaskModel, task):
     base = getattr(converted, converted.base_model_prefix)
     if not _copy_base(getattr(encoder, encoder.base_model_prefix), base):
         return None
-    base_ids = {id(w) for w in base.weights}
-    native_head = [w for w in converted.weights if id(w) not in base_ids]
-    trained_head = [w for layer in model.head_layers.values()
-                    for w in layer.get_weights()]
-    if [tuple(w.shape) for w in native_head] != [w.shape
-                                                  for w in trained_head]:
+    if not native.copy_head(converted, base, model.head_layers):
         return None
-    for variable, value in zip(native_head, trained_head):
-        variable.assign(value)
     probe = {k: tf.constant(v) for k, v in native.probe_inputs(
         config.vocab_size).items()}
     if not _uses_token_types(config):
         probe["token_type_ids"] = tf.zeros_like(probe["token_type_ids"])
-    ours = _reference_outputs(base, head, model.head_layers, task, probe)
+    out = base(**probe, training=False)
+    ours = native.tfft_outputs(task, head, model.head_layers, {
+        "sequence_output": out.last_hidden_state,
+        "pooled_output": getattr(out, "pooler_output", None),
+        "attention_mask": probe["attention_mask"]})
     theirs = task.native_logits(converted(**probe, training=False), probe)
     if not native.same_outputs(theirs, ours, probe["attention_mask"]):
         return None
@@ -350,15 +347,3 @@ def _copy_base(source, target) -> bool:
             return False
         variable.assign(value)
     return True
-
-
-def _reference_outputs(base, head, trained_layers, task, probe):
-    """tfft's head in float32 on the native base's features."""
-    out = base(**probe, training=False)
-    features = {"sequence_output": out.last_hidden_state,
-                "pooled_output": getattr(out, "pooler_output", None),
-                "attention_mask": probe["attention_mask"]}
-    task.apply_head(head, features, False)  # builds the layers
-    for name, layer in head.items():
-        layer.set_weights(trained_layers[name].get_weights())
-    return task.apply_head(head, features, False)

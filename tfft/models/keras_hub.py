@@ -228,7 +228,7 @@ def _as_native(model: TaskModel, task, tokenizer, preset: str):
     probe batch; else None."""
     cls = (_task_class(task.keras_hub_class, model.backbone)
            if task.keras_hub_class else None)
-    if cls is None or model._input_map.keys() - INPUT_NAMES.keys():
+    if cls is None:
         return None
     with keras_compat.precision("keras_hub", "float32"):
         backbone = keras_hub.models.Backbone.from_preset(preset,
@@ -242,27 +242,16 @@ def _as_native(model: TaskModel, task, tokenizer, preset: str):
         except (TypeError, ValueError):
             return None
         head = task.build_head(KERAS, task.config.model)
-    backbone_ids = {id(w) for w in backbone.weights}
-    native_head = [w for w in converted.weights if id(w) not in backbone_ids]
-    trained_head = [w for layer in model.head_layers.values()
-                    for w in layer.get_weights()]
-    if [tuple(w.shape) for w in native_head] != [w.shape
-                                                  for w in trained_head]:
+    if not native.copy_head(converted, backbone, model.head_layers):
         return None
-    for variable, value in zip(native_head, trained_head):
-        variable.assign(value)
     probe = native.probe_inputs(tokenizer.hub.vocabulary_size())
     inputs = {theirs: tf.constant(probe[ours])
               for ours, theirs in model._input_map.items()}
     outputs = backbone(inputs, training=False)
     if not isinstance(outputs, dict):
         outputs = {"sequence_output": outputs}
-    features = dict(outputs, attention_mask=tf.constant(
-        probe["attention_mask"]))
-    task.apply_head(head, features, False)  # builds the layers
-    for name, layer in head.items():
-        layer.set_weights(model.head_layers[name].get_weights())
-    ours = task.apply_head(head, features, False)
+    ours = native.tfft_outputs(task, head, model.head_layers, dict(
+        outputs, attention_mask=tf.constant(probe["attention_mask"])))
     theirs = converted(inputs, training=False)
     if not native.same_outputs(theirs, ours, probe["attention_mask"]):
         return None

@@ -45,6 +45,29 @@ def same_outputs(native, ours, mask) -> bool:
     return bool(np.max(np.abs(native - ours)) <= TOLERANCE)
 
 
+def copy_head(task_model, base, head_layers) -> bool:
+    """Gives the weights of `task_model` outside its `base` the trained
+    head's values, in order; False if their shapes differ (the class's
+    head is not tfft's)."""
+    base_ids = {id(w) for w in base.weights}
+    theirs = [w for w in task_model.weights if id(w) not in base_ids]
+    ours = [w for layer in head_layers.values() for w in layer.get_weights()]
+    if [tuple(w.shape) for w in theirs] != [w.shape for w in ours]:
+        return False
+    for variable, value in zip(theirs, ours):
+        variable.assign(value)
+    return True
+
+
+def tfft_outputs(task, head, trained_layers, features):
+    """tfft's head on `features`: `head` (the task's layers, just built in
+    float32) holding the values of `trained_layers`."""
+    task.apply_head(head, features, False)  # builds the layers
+    for name, layer in head.items():
+        layer.set_weights(trained_layers[name].get_weights())
+    return task.apply_head(head, features, False)
+
+
 def entry(library: str, class_name: str, loader: str) -> dict:
     """The manifest's `native` entry for a natively loadable folder."""
     return {"library": library, "class": class_name, "load": loader}
