@@ -129,6 +129,10 @@ def test_a_dead_hub_is_reported_and_an_endless_push_is_abandoned(online):
         assert push.wait(0.2) == "abandoned"
         assert time.perf_counter() - started < 1.0
         assert "still running after 0.2 s" in push.events[-1][1]
+    # The abandoned push still ends on its own (done, or failed once the
+    # hub is gone), not left running into later tests.
+    push._thread.join(30)
+    assert not push.busy() and push.failed + len(push.pushed) == 1
 
 
 def test_a_snapshot_that_fails_is_reported_not_raised(online):
