@@ -19,6 +19,15 @@ on this CPU), fused AdamW:
 Before length grouping (--config.data.group_by_length=False): keras_hub
 0.824 / 0.836 with fit 209 s; float32 on top: 0.814 / 0.840, fit 329 s.
 On a GPU without bf16 (pre-Ampere), use float32 or mixed_float16.
+
+Mean pooling has no equivalent in keras-hub's TextClassifier or
+transformers' ForSequenceClassification (both pool with the pooler), so
+this run's model/ loads with tfft.pipeline or its SavedModel, and the
+libraries' classes refuse it. --config.model.pooling=pooler makes model/
+load in them (TextClassifier.from_preset, TFAutoModelForSequenceClassi-
+fication.from_pretrained) at a measured cost (2026-12-02, seeds 42 / 7,
+test accuracy): keras_hub 0.822 / 0.825 against 0.826 / 0.832 with mean
+pooling; hf 0.823 / 0.817 against 0.827 / 0.828.
 Runs are reproducible: the same seed gave the same metrics twice.
 
 Serve it (TF Serving's DIR/<version>/ layout, raw strings in):
