@@ -9,6 +9,7 @@ outputs); each task turns its record into the pipeline's form
 (`Task.pipeline_examples`, `Task.pipeline_result`).
 """
 
+import contextlib
 import os
 
 from tfft import run_folder
@@ -40,15 +41,31 @@ class Pipeline:
         items = [inputs] if single else list(inputs)
         if not items:
             return []
-        examples = self.task.pipeline_examples(items)
-        records = self._predict(examples, **{
-            k: v for k, v in options.items()
-            if k in self.task.prediction_options})
+        with _quiet_datasets():
+            examples = self.task.pipeline_examples(items)
+            records = self._predict(examples, **{
+                k: v for k, v in options.items()
+                if k in self.task.prediction_options})
         results = [self.task.pipeline_result(r, **options) for r in records]
         return self.task.pipeline_single(results[0]) if single else results
 
     def __repr__(self):
         return f"Pipeline({self.task_name!r}, {self.source!r})"
+
+
+@contextlib.contextmanager
+def _quiet_datasets():
+    """No `datasets` progress bars for a call's few examples (as
+    transformers' pipelines print none); the user's setting after."""
+    import datasets
+
+    was_enabled = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            datasets.enable_progress_bars()
 
 
 def pipeline(path: str, batch_size: int = 0) -> Pipeline:

@@ -32,6 +32,13 @@ def save(bundle, task, directory):
         "task": task.name, "task_state": task.state()}, task=task)
 
 
+def loading_text(manifest, task):
+    """The model card's "How to load it" for this folder."""
+    from tfft import card
+
+    return "\n".join(card._loading(manifest, task, "me/x", False))
+
+
 def tfft_logits(directory, config, task, inputs):
     with keras_compat.precision(config.model.family, "float32"):
         loaded = builder.load(str(directory), config.model, task)
@@ -60,6 +67,8 @@ def test_hf_classifier_loads_in_transformers_class(tiny_bert, tmp_path,
         np.testing.assert_allclose(tf.nn.softmax(theirs),
                                    tf.nn.softmax(ours), atol=1e-4)
         assert np.abs(ours).max() > 0.1  # a real head, not zeros
+        assert "transformers.TFAutoModelForSequenceClassification"\
+            '.from_pretrained("me/x")' in loading_text(manifest, task)
     else:
         # CLS without the pooler: BERT's classifier pools with it, so the
         # Auto classes must refuse the folder, not load a fresh head.
@@ -104,6 +113,8 @@ def test_keras_hub_classifier_loads_as_text_classifier(tiny_bert, tmp_path,
             tf.nn.softmax(theirs),
             tf.nn.softmax(tfft_logits(tmp_path, config, task, padded)),
             atol=1e-4)
+        assert 'keras_hub.models.TextClassifier.from_preset("hf://me/x")' \
+            in loading_text(manifest, task)
     else:
         assert manifest["native"]["class"] is None
         with pytest.raises(ValueError, match="tfft>TaskModel"):
