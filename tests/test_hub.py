@@ -117,6 +117,23 @@ def test_push_failures_are_one_line_and_exit_2(classify_run):
     assert "--repo_id is required" in error_line(missing)
 
 
+def test_a_model_folder_from_before_the_native_check_is_not_pushed(
+        classify_run, tmp_path):
+    import shutil
+
+    old = tmp_path / "run"
+    shutil.copytree(classify_run["workdir"], old)
+    manifest = old / "model" / "tfft_model.json"
+    fields = json.loads(manifest.read_text())
+    del fields["native"]
+    manifest.write_text(json.dumps(fields))
+    with Hub(TOKEN) as hub:
+        proc = run("push", hub.url, f"--workdir={old}", "--repo_id=tester/x")
+        assert hub.repos == {}
+    assert proc.returncode == 2
+    assert "saved by an older tfft" in error_line(proc)
+
+
 def train_args(files, workdir, *extra):
     """The shared classify run's exact command, plus `extra`."""
     return run_args("classify_files.py", files, workdir, *CLASSIFY_SETTINGS,

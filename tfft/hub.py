@@ -63,8 +63,18 @@ def export_version(workdir: str, export_dir: str = "") -> str:
 
 def run_files(workdir: str, saved_model: str = "") -> dict:
     """{path in repo: local path} of a finished run's shareable part."""
+    from tfft.models import builder
+
     run = run_folder.RunFolder(workdir)
     run.require_complete()
+    if "native" not in builder.read_manifest(run.path(run_folder.MODEL)):
+        # Written before tfft decided what the libraries may load: a
+        # transformers / keras-hub task class would load it with a fresh
+        # head and only a warning. Never publish that.
+        raise UserError(
+            f"{run.path(run_folder.MODEL)} was saved by an older tfft, whose "
+            "model/ the libraries' task classes load with an untrained head;"
+            " retrain it with this tfft before pushing")
     files = folder_files(run.path(run_folder.MODEL))
     for name, in_repo in RUN_FILES.items():
         if os.path.exists(run.path(name)):
