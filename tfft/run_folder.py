@@ -27,15 +27,30 @@ def predictions_file(split: str) -> str:
     return f"predictions_{split}.jsonl"
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def published_mode(directory: bool = False) -> int:
+    """The mode `open()` / `os.makedirs` would give under the user's umask
+    (tempfile's own are 0600 / 0700: unreadable to colleagues and to a TF
+    Serving process running as another user)."""
+    return (0o777 if directory else 0o666) & ~_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(target: str):
     """Yields a temporary path beside `target`; renamed to `target` when
-    the block ends without an error, removed otherwise."""
+    the block ends without an error, removed otherwise. The file gets the
+    mode the user's umask gives."""
     directory = os.path.dirname(os.path.abspath(target))
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(
         dir=directory, prefix=f".{os.path.basename(target)}.")
     os.close(fd)
+    os.chmod(tmp, published_mode())
     try:
         yield tmp
         os.replace(tmp, target)
@@ -99,6 +114,7 @@ class RunFolder:
         """Yields a temporary folder; it replaces `name` if the block ends."""
         target = self.path(name)
         tmp = tempfile.mkdtemp(dir=self.workdir, prefix=f".{name}.")
+        os.chmod(tmp, published_mode(directory=True))
         try:
             yield tmp
             if os.path.exists(target):
