@@ -185,7 +185,8 @@ def default_config() -> ml_collections.ConfigDict:
     # epoch where train.monitor improved) or "end" only; in every case the
     # finished run (model, card, config, metrics, curve, export) is pushed
     # at the end. Uploads run in the background and never hold up or fail
-    # training; at the end the run waits up to `wait_seconds` for the last.
+    # training; at the end the run waits up to `wait_seconds` for a push in
+    # flight, then as long for the finished run's.
     c.push = ml_collections.ConfigDict()
     c.push.repo_id = ""
     c.push.private = False
