@@ -310,3 +310,20 @@ def test_token_classification_trains_and_reloads(tiny_config, tmp_path,
     test = run.task.prepare(sources.load_splits(
         run.config.data, conll=True))["test"]
     assert run.evaluate(test)["f1"] == pytest.approx(results["test"]["f1"])
+
+
+def test_a_resume_must_train_the_same_config_but_may_push_elsewhere(tmp_path):
+    from tfft import config as config_lib
+
+    config = config_lib.default_config()
+    config.data.train_files = "x.csv"
+    run = run_folder.RunFolder(str(tmp_path))
+    saved = json.loads(config_lib.to_json(config))
+    del saved["push"]  # written by a tfft without push settings
+    run.write_json(run_folder.CONFIG, saved)
+    config.push.repo_id = "me/model"  # added on the rerun: allowed
+    config.push.every = "epoch"
+    trainer._require_same_config(run, config, "checkpoints/3")
+    config.train.epochs = 5
+    with pytest.raises(UserError, match="with a different config"):
+        trainer._require_same_config(run, config, "checkpoints/3")

@@ -387,7 +387,11 @@ def _by_key(epoch_logs) -> dict:
 
 def _require_same_config(run, config, checkpoint_path):
     """A resume must train the run it continues."""
-    ignored = {("train", "verbose")}
+    # Fields that do not change what is trained: where and how often to
+    # push may differ on the rerun.
+    ignored = {("train", "verbose"), ("push", "repo_id"), ("push", "private"),
+               ("push", "every"), ("push", "revision"),
+               ("push", "wait_seconds")}
 
     def fields(text):
         d = json.loads(text)
@@ -397,7 +401,9 @@ def _require_same_config(run, config, checkpoint_path):
 
     try:
         with open(run.path(run_folder.CONFIG)) as f:
-            saved = fields(f.read())
+            # Through today's schema: fields added since it was written
+            # take their defaults on both sides.
+            saved = fields(config_lib.to_json(config_lib.from_json(f.read())))
     except OSError:
         return
     if saved != fields(config_lib.to_json(config)):
