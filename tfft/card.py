@@ -354,11 +354,3 @@ def write(workdir: str, repo_id: str = "", language: str = "",
     folder = run_folder.RunFolder(workdir)
     folder.write_text(FILE, text)
     return folder.path(FILE)
-
-
-def loads(text: str) -> dict:
-    """The card's YAML header as a dict (for checks)."""
-    from huggingface_hub import ModelCard
-
-    return ModelCard(text).data.to_dict()
-
