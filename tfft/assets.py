@@ -84,3 +84,78 @@ def resolve_model_path(path: str) -> str:
     if path.startswith("bundled:"):
         return model_path(path[len("bundled:"):])
     return path
+
+
+def weights_problem(file: str):
+    """Why a weights file cannot be read whole (truncated, not the format
+    its name says), or None. Reads headers only: safetensors' JSON header
+    and tensor extents, HDF5's stored end of file (h5py checks it)."""
+    size = os.path.getsize(file)
+    if file.endswith(".safetensors"):
+        import json
+        import struct
+
+        with open(file, "rb") as f:
+            head = f.read(8)
+            if len(head) < 8:
+                return f"{file} is not a safetensors file ({size} bytes)"
+            (length,) = struct.unpack("<Q", head)
+            if length > size - 8:
+                return (f"{file} is truncated: its header alone is {length} "
+                        f"bytes and the file has {size}")
+            try:
+                header = json.loads(f.read(length))
+            except ValueError:
+                return f"{file} is not a safetensors file (bad header)"
+        end = max((t["data_offsets"][1] for k, t in header.items()
+                   if k != "__metadata__"), default=0)
+        if 8 + length + end > size:
+            return (f"{file} is truncated: its tensors need "
+                    f"{8 + length + end} bytes and the file has {size}")
+    elif file.endswith(".h5"):
+        import h5py
+
+        try:
+            h5py.File(file, "r").close()
+        except OSError as e:
+            from tfft.errors import first_line
+
+            return f"{file} is not a whole HDF5 file ({first_line(e)})"
+    return None
+
+
+WEIGHT_SUFFIXES = (".safetensors", ".h5", ".bin", ".npz")
+
+
+def weights_bytes(path: str) -> int:
+    """The size of a local model folder's largest weights file (a lower
+    bound of the model's size: folders often hold one model in several
+    formats); 0 for anything else."""
+    sizes = [0]
+    if os.path.isdir(path):
+        for root, _, files in os.walk(path):
+            sizes += [os.path.getsize(os.path.join(root, f)) for f in files
+                      if f.endswith(WEIGHT_SUFFIXES)]
+    return max(sizes)
+
+
+def check_model_folder(path: str, what: str = "--config.model.path",
+                       fix: str = "copy the model again",
+                       weights: bool = True) -> None:
+    """A local model folder holds a config.json and (`weights`) whole
+    weight files; no TensorFlow: checked before it loads. Other paths
+    (hub names) are left to the loader."""
+    if not os.path.isdir(path):
+        return
+    if not os.path.isfile(os.path.join(path, "config.json")):
+        raise UserError(
+            f"{what} {path} has no config.json, so it is neither a Hugging "
+            "Face checkpoint nor a keras-hub preset; pass the folder that "
+            "holds config.json")
+    if not weights:
+        return
+    for root, _, files in os.walk(path):
+        for name in sorted(files):
+            problem = weights_problem(os.path.join(root, name))
+            if problem:
+                raise UserError(f"{problem}; {fix}")

@@ -14,7 +14,7 @@ import os
 
 from tfft import config as config_lib
 from tfft import run_folder
-from tfft.models import builder
+from tfft import trained
 
 FILE = "README.md"
 REPO_PLACEHOLDER = "<repo_id>"
@@ -148,7 +148,7 @@ def _load(workdir: str):
     folder.require_complete()
     config = config_lib.load_run_config(folder.workdir)
     metrics = folder.read_json(run_folder.METRICS)
-    manifest = builder.read_manifest(folder.path(run_folder.MODEL))
+    manifest = trained.read_manifest(folder.path(run_folder.MODEL))
     from tfft.tasks import get_task
 
     task = get_task(config.task, config, state=manifest["task_state"])

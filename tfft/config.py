@@ -2,16 +2,20 @@
 
 Chain (as in Model Garden): `default_config()` -> a file in `configs/` edits
 it -> `--config.a.b=value` overrides -> `validate()` -> locked -> saved in
-the run folder as `config.json`. A misspelt key is an error at every step
-because the ConfigDict is locked before files or flags touch it.
+the run folder as `config.json`. A misspelt key is an error at every step:
+an override must name a field the config has, `validate()` checks every
+key a file set against the schema, and a saved config is read into the
+locked schema.
 """
 
+import difflib
 import json
 import os
 
 import ml_collections
 
 from tfft.errors import UserError
+from tfft.errors import first_line
 
 FAMILIES = ("keras_hub", "hf")
 HEADS = ("tfft", "native")
@@ -22,6 +26,7 @@ WEIGHT_INITS = ("pretrained", "random")
 MODES = ("min", "max")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 PUSH_EVERY = ("epoch", "best", "end")
+EMPTY_TEXTS = ("refuse", "drop")
 
 
 def default_config() -> ml_collections.ConfigDict:
@@ -83,9 +88,14 @@ def default_config() -> ml_collections.ConfigDict:
     # the same accuracy (BUILD.md); False gives plain shuffled batches.
     c.data.group_by_length = True
     # Carved (seeded, stratified) from train when a split is missing:
-    # a fraction below 1, or a number of examples.
+    # a fraction below 1, or a number of examples. Every run has the three
+    # splits: 0 means "never carve", for data that has that split.
     c.data.validation_size = 0.1
     c.data.test_size = 0.1
+    # Rows whose text (any input column) is empty or missing: "refuse"
+    # (the error gives their count and first row numbers) or "drop" them
+    # (logged with the count). Predictions never drop a row.
+    c.data.empty_texts = "refuse"
     # 0 keeps everything; otherwise a seeded subsample of train.
     c.data.max_train_examples = 0
 
@@ -217,8 +227,42 @@ def split_list(value: str) -> list:
     return [p.strip() for p in str(value).split(",") if p.strip()]
 
 
+def unknown_key(config, dotted: str):
+    """A one-line message if `dotted` ("train.epochs") is not a field of
+    `config`, naming the closest field; else None."""
+    node = config
+    keys = dotted.split(".")
+    for i, key in enumerate(keys):
+        if not hasattr(node, "keys") or key not in node:
+            known = list(node.keys()) if hasattr(node, "keys") else []
+            where = ".".join(keys[:i]) or "the config"
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            return (f"unknown config key {dotted!r}; {hint}"
+                    f"{where} has: {', '.join(known)}")
+        node = node[key]
+    return None
+
+
+def check_schema(config) -> None:
+    """`config` is a ConfigDict holding only fields `default_config` has
+    (a config file may set a misspelt key; overrides cannot)."""
+    if not isinstance(config, ml_collections.ConfigDict):
+        raise UserError(
+            f"the config is a {type(config).__name__}, not an "
+            "ml_collections.ConfigDict; get_config() must return "
+            "tfft.config.default_config() with fields set (see "
+            "configs/classify_files.py)")
+    schema = default_config()
+    for dotted in _flatten(config.to_dict()):
+        message = unknown_key(schema, dotted)
+        if message:
+            raise UserError(f"{message} (set by the config file)")
+
+
 def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     """Checks values (types are enforced by the locked ConfigDict)."""
+    check_schema(config)
     d, m, t = config.data, config.model, config.train
     _choice("model.family", m.family, FAMILIES)
     _choice("model.head", m.head, HEADS)
@@ -229,6 +273,7 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     _choice("train.monitor_mode", t.monitor_mode, MODES)
     _choice("train.precision", t.precision, PRECISIONS)
     _choice("push.every", config.push.every, PUSH_EVERY)
+    _choice("data.empty_texts", d.empty_texts, EMPTY_TEXTS)
     if m.head == "native" and m.family != "hf":
         raise UserError(
             "config model.head='native' exists only for model.family='hf'; "
@@ -354,5 +399,13 @@ def load_run_config(workdir: str) -> ml_collections.ConfigDict:
             f"{workdir} has no config.json: not a tfft run folder; pass the "
             "--workdir of a tfft-train run"
         )
-    with open(path) as f:
-        return from_json(f.read())
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        json.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise UserError(
+            f"{path} cannot be read as JSON ({first_line(e)}): the run "
+            "folder is damaged; restore it from a copy or train it again"
+        ) from e
+    return from_json(text)

@@ -16,6 +16,7 @@ never reads, stores or prints it, and strips it from error messages.
 import os
 
 from tfft import run_folder
+from tfft import trained
 from tfft.errors import UserError
 from tfft.errors import first_line
 
@@ -63,11 +64,9 @@ def export_version(workdir: str, export_dir: str = "") -> str:
 
 def run_files(workdir: str, saved_model: str = "") -> dict:
     """{path in repo: local path} of a finished run's shareable part."""
-    from tfft.models import builder
-
     run = run_folder.RunFolder(workdir)
     run.require_complete()
-    if "native" not in builder.read_manifest(run.path(run_folder.MODEL)):
+    if "native" not in trained.read_manifest(run.path(run_folder.MODEL)):
         # Written before tfft decided what the libraries may load: a
         # transformers / keras-hub task class would load it with a fresh
         # head and only a warning. Never publish that.
@@ -95,6 +94,21 @@ class Hub:
 
         self.api = HfApi()  # HF_ENDPOINT, HF_TOKEN: the client's own
         self.endpoint = self.api.endpoint
+
+    def preflight(self, repo_id: str) -> None:
+        """What can be known before anything is written or sent: the
+        client is online and `repo_id` is a valid name."""
+        from huggingface_hub import constants
+        from huggingface_hub.utils import HFValidationError
+        from huggingface_hub.utils import validate_repo_id
+
+        if constants.HF_HUB_OFFLINE:
+            raise UserError(describe_offline())
+        try:
+            validate_repo_id(repo_id)
+        except HFValidationError as e:
+            raise UserError(f"--repo_id {repo_id!r} is not a hub repo name "
+                            f"({first_line(e)}); use NAMESPACE/NAME") from e
 
     def push(self, repo_id: str, files: dict, message: str,
              private: bool = False, revision: str = "") -> dict:
@@ -144,8 +158,7 @@ def describe(error: Exception, endpoint: str, repo_id: str) -> str:
     from huggingface_hub.errors import OfflineModeIsEnabled
 
     if isinstance(error, OfflineModeIsEnabled):
-        return ("the hub client is offline (HF_HUB_OFFLINE is set); unset "
-                "it to push")
+        return describe_offline()
     if isinstance(error, HfHubHTTPError) and error.response is not None:
         status = error.response.status_code
         if status == 401:
@@ -162,6 +175,11 @@ def describe(error: Exception, endpoint: str, repo_id: str) -> str:
         return (f"cannot reach the hub at {endpoint} ({type(error).__name__})"
                 "; check HF_ENDPOINT and the network, then push again")
     return f"pushing {repo_id} to {endpoint} failed: {first_line(error)}"
+
+
+def describe_offline() -> str:
+    return ("the hub client is offline (HF_HUB_OFFLINE is set); unset it to "
+            "push")
 
 
 def redact(text: str) -> str:

@@ -1,17 +1,14 @@
 """Running a model over data, and loading a finished run to do so."""
 
 import dataclasses
-import json
-import os
 
 import numpy as np
 
-from tfft import config as config_lib
 from tfft import keras_compat
 from tfft import run_folder
+from tfft import trained
 from tfft.data import pipeline
 from tfft.models import builder
-from tfft.tasks import get_task
 
 
 def model_outputs(model, task, tokenized, tokenizer, batch_size: int):
@@ -84,28 +81,19 @@ class FinishedRun:
 def load_run(workdir: str, precision: str = "") -> FinishedRun:
     """Config, task (with its learned labels) and trained model of a run,
     computing in `precision` (default: the run's `train.precision`)."""
+    config, task = trained.run_task(workdir)
     folder = run_folder.RunFolder(workdir)
-    folder.require_complete()
-    config = config_lib.load_run_config(folder.workdir)
-    return _load(folder.path(run_folder.MODEL), config, precision, folder)
+    return _load(folder.path(run_folder.MODEL), config, task, precision,
+                 folder)
 
 
 def load_model(model_dir: str, precision: str = "") -> FinishedRun:
-    """A run's `model/` on its own (copied, or downloaded from a hub): the
-    config saved in its manifest (a run's config.json beside it for runs
-    written before the manifest held it)."""
-    manifest = builder.read_manifest(model_dir)
-    if "config" in manifest:
-        config = config_lib.from_json(json.dumps(manifest["config"]))
-    else:
-        config = config_lib.load_run_config(
-            os.path.dirname(os.path.abspath(model_dir)))
-    return _load(model_dir, config, precision, None)
+    """A run's `model/` on its own (copied, or downloaded from a hub)."""
+    config, task = trained.model_task(model_dir)
+    return _load(model_dir, config, task, precision, None)
 
 
-def _load(model_dir, config, precision, folder) -> FinishedRun:
-    manifest = builder.read_manifest(model_dir)
-    task = get_task(config.task, config, state=manifest["task_state"])
+def _load(model_dir, config, task, precision, folder) -> FinishedRun:
     if precision:
         config.train.precision = precision
     with keras_compat.precision(config.model.family, config.train.precision):
@@ -116,36 +104,32 @@ def _load(model_dir, config, precision, folder) -> FinishedRun:
 def evaluate_run(workdir: str, split: str = "test", files=None) -> dict:
     """A finished run's metrics on one of its splits (carved as training
     carved it, from the same seed) or on labeled `files` (`tfft-evaluate`).
-    """
-    from tfft.data import sources
-
-    run = load_run(workdir)
-    task, data = run.task, run.config.data
-    if files:
-        dataset = task.prepare_labeled(sources.load_files(
-            sources.expand(files), "evaluation",
-            conll_config=data if task.conll_files() else None),
-            "evaluation")
-    else:
-        dataset = task.prepare(sources.load_splits(
-            data, conll=task.conll_files()))[split]
-    return run.evaluate(dataset)
+    The data is read and checked before the model loads."""
+    config, task = trained.run_task(workdir)
+    dataset = trained.evaluation_data(config, task, split, files)
+    return load_run(workdir).evaluate(dataset)
 
 
 def predict_file(model_path: str, path: str, **options) -> list:
     """Prediction records for the inputs in `path`, from a finished run or
     a tfft SavedModel (`tfft-predict`; `options`: the task's prediction
-    settings, e.g. `aggregation_strategy`). A run computes in float32
-    whatever its training precision, as `tfft-export` serves it, so the
-    run folder and its export give the same predictions."""
+    settings, e.g. `aggregation_strategy`). The inputs are read and
+    checked before the model loads."""
+    return predict_inputs(model_path,
+                          trained.read_inputs(model_path, path), **options)
+
+
+def predict_inputs(model_path: str, inputs, **options) -> list:
+    """Prediction records for `inputs` (the task's `read_inputs`). A run
+    computes in float32 whatever its training precision, as `tfft-export`
+    serves it, so the run folder and its export give the same
+    predictions."""
     from tfft.export.versions import is_export
 
     if is_export(model_path):
-        exported = load_export(model_path)
-        return exported.predictions(exported.task.read_inputs(path),
-                                    **options)
+        return load_export(model_path).predictions(inputs, **options)
     run = load_run(model_path, precision="float32")
-    return run.predictions(run.task.read_inputs(path), **options)
+    return run.predictions(inputs, **options)
 
 
 @dataclasses.dataclass
@@ -188,21 +172,9 @@ def load_export(path: str) -> ExportedModel:
     import tensorflow as tf
     import tensorflow_text  # noqa: F401  (registers the tokenizer ops)
 
-    from tfft.errors import UserError
     from tfft.export import saved_model
-    from tfft.export import versions
 
-    directory = versions.resolve(path)
-    if directory is None:
-        raise UserError(f"{path} holds no SavedModel (saved_model.pb or "
-                        "numbered versions); pass a tfft-export directory")
-    meta = saved_model.read_metadata(directory)
-    if not meta:
-        raise UserError(
-            f"{directory} has no {saved_model.METADATA}: not exported by "
-            "tfft; serve it with TF Serving or tools/rest_predict.py")
-    config = config_lib.from_json(json.dumps(meta["config"]))
-    task = get_task(meta["task"], config, state=meta["task_state"])
+    directory, config, task, meta = trained.export_task(path)
     loaded = tf.saved_model.load(directory)
     return ExportedModel(directory, config, task,
                          loaded.signatures[saved_model.SERVING_DEFAULT],

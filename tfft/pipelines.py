@@ -13,8 +13,8 @@ import contextlib
 import os
 
 from tfft import run_folder
+from tfft import trained
 from tfft.errors import UserError
-from tfft.models import builder
 
 
 class Pipeline:
@@ -81,7 +81,7 @@ def pipeline(path: str, batch_size: int = 0) -> Pipeline:
                         "its model/ folder or a tfft-export directory")
     if os.path.exists(os.path.join(path, run_folder.COMPLETED)):
         run = inference.load_run(path, precision="float32")
-    elif os.path.exists(os.path.join(path, builder.MANIFEST)):
+    elif os.path.exists(os.path.join(path, trained.MANIFEST)):
         run = inference.load_model(path, precision="float32")
     elif is_export(path):
         exported = inference.load_export(path)
@@ -94,7 +94,7 @@ def pipeline(path: str, batch_size: int = 0) -> Pipeline:
     else:
         raise UserError(
             f"{path} is not a finished tfft run (no {run_folder.COMPLETED}),"
-            f" a tfft model folder (no {builder.MANIFEST}) or a SavedModel; "
+            f" a tfft model folder (no {trained.MANIFEST}) or a SavedModel; "
             "pass one of those")
     if batch_size:
         run.config.train.eval_batch_size = batch_size

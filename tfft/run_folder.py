@@ -21,6 +21,10 @@ HISTORY = "history.csv"
 CURVE = "training_curve.png"
 MODEL = "model"
 COMPLETED = "COMPLETED"
+# Training checkpoints: numbered folders (`tfft.numbered_dirs`), each
+# complete once it holds its state file (`tfft.training.checkpoint`).
+CHECKPOINTS = "checkpoints"
+CHECKPOINT_STATE = "state.json"
 
 
 def predictions_file(split: str) -> str:
@@ -87,13 +91,36 @@ class RunFolder:
         self.refuse_completed()
         os.makedirs(self.workdir, exist_ok=True)
 
-    def require_complete(self) -> None:
+    def require_complete(self, flag: str = "--workdir") -> None:
+        if not os.path.exists(self.workdir):
+            raise UserError(f"{flag} {self.workdir} does not exist; pass the "
+                            "folder of a finished tfft-train run")
+        if not os.path.isdir(self.workdir):
+            raise UserError(f"{flag} {self.workdir} is a file; pass the "
+                            "folder of a finished tfft-train run")
         if not self.is_complete():
             raise UserError(
                 f"{self.workdir} is not a completed tfft run (no "
-                f"{COMPLETED} marker); pass the --workdir of a finished "
+                f"{COMPLETED} marker); pass the {flag} of a finished "
                 "tfft-train run"
             )
+
+    def resume_point(self) -> str:
+        """What an interrupted run leaves: its newest checkpoint, from which
+        rerunning the same command resumes (no TensorFlow needed)."""
+        from tfft import numbered_dirs
+
+        newest = numbered_dirs.latest(self.path(CHECKPOINTS),
+                                      CHECKPOINT_STATE)
+        if self.is_complete():
+            return f"the run in {self.workdir} is complete"
+        if newest is None:
+            return ("no checkpoint was written yet; rerun the same command "
+                    "to start again")
+        with open(os.path.join(newest, CHECKPOINT_STATE)) as f:
+            epoch, batch = json.load(f)["position"]
+        return (f"the newest checkpoint is {newest} ({batch} batches into "
+                f"epoch {epoch + 1}); rerun the same command to resume from it")
 
     def atomic_file(self, name: str):
         """Yields a temporary path; renamed to `name` if the block ends."""

@@ -107,12 +107,11 @@ def _demo_export(family, export_dir):
 
 
 def _run_export(workdir, export_dir):
+    from tfft import trained
     from tfft.export.saved_model import export_run as export
 
     path, _ = export(workdir, export_dir)
-    from tfft.export import saved_model
-
-    return path, saved_model.read_metadata(path)["max_length"], None
+    return path, trained.read_export_metadata(path)["max_length"], None
 
 
 def measure(path, texts_file, requests, batches, ids_file="-"):

@@ -9,11 +9,11 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import KERAS_HUB_THEN_SLOW_HF
+from tfft import trained
 from tfft.callbacks.saved_model_exporter import SavedModelExporter
 from tfft.data import pipeline
 from tfft.data import sources
 from tfft.errors import UserError
-from tfft.export import saved_model
 from tfft.export import versions
 from tfft.models import builder
 from tfft.tasks import get_task
@@ -47,7 +47,7 @@ def test_hooks_export_only_improvements_and_keep_the_newest(tiny_config,
     assert [os.path.basename(p) for p in cb.exported] == ["1", "2", "3"]
     assert versions.versions(export_dir) == [2, 3]
     assert cb.best == 0.7
-    meta = saved_model.read_metadata(os.path.join(export_dir, "3"))
+    meta = trained.read_export_metadata(os.path.join(export_dir, "3"))
     assert (meta["epoch"], meta["monitor"], meta["value"]) == (
         5, "val_accuracy", 0.7)
 
@@ -98,7 +98,7 @@ def test_inside_fit_exports_the_best_epoch(tiny_config, tmp_path, family):
     # The newest version is the best epoch's model; when that was the last
     # epoch it serves exactly what the trained model computes.
     latest = versions.resolve(export_dir)
-    meta = saved_model.read_metadata(latest)
+    meta = trained.read_export_metadata(latest)
     assert meta["value"] == pytest.approx(min(val_loss))
     if np.argmin(val_loss) == len(val_loss) - 1:
         texts = ["good great fun", "awful dull plot"]

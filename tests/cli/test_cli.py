@@ -98,46 +98,6 @@ def test_predict_text_file(finished_run, tmp_path):
                for r in records)
 
 
-@pytest.mark.parametrize("extra, expected", [
-    (["--config.data.nmae=x"], "unknown config key 'data.nmae'"),
-    (["--config.train.epochs=three"], "config.train.epochs"),
-    (["--config.data.text_columns=body"], "no column 'body'"),
-    (["--config.model.family=torch"], "model.family"),
-])
-def test_bad_train_input_is_one_line_and_exit_2(tiny_bert, files, tmp_path,
-                                                extra, expected):
-    workdir = tmp_path / "run"
-    proc = tfft("train", *tiny_args(tiny_bert, files, workdir), *extra)
-    assert proc.returncode == 2
-    assert expected in error_line(proc)
-    assert not (workdir / "COMPLETED").exists()
-
-
-def test_bad_files_and_folders(tiny_bert, files, tmp_path):
-    workdir = str(tmp_path / "run")
-    base = tiny_args(tiny_bert, files, workdir)
-    cases = [
-        ([f"--config.data.test_files={files['odd']}"], "label 'meh'"),
-        ([f"--config.data.train_files={files['nolabel']}"],
-         "no column 'label'"),
-        (["--config.model.path=/no/such/model"], "does not exist"),
-        ([f"--config.model.path={files['dir']}"], "config"),
-    ]
-    for extra, expected in cases:
-        proc = tfft("train", *base, *extra)
-        assert proc.returncode == 2, (extra, proc.stderr[-2000:])
-        assert expected in error_line(proc), extra
-    for form in (["--config=configs/nope.py"], ["--config", "nope.py"]):
-        proc = tfft("train", *form, f"--workdir={workdir}")
-        assert proc.returncode == 2 and "does not exist" in error_line(proc)
-    broken = tmp_path / "broken.py"
-    broken.write_text("def get_config():\n    raise ValueError('boom')\n")
-    proc = tfft("train", f"--config={broken}", f"--workdir={workdir}")
-    assert proc.returncode == 2 and "fails to load: boom" in error_line(proc)
-    proc = tfft("evaluate", f"--workdir={tmp_path}")
-    assert proc.returncode == 2 and "not a completed" in error_line(proc)
-
-
 def test_export_then_predict_from_the_saved_model(finished_run, tmp_path):
     workdir, _ = finished_run
     export_dir = tmp_path / "exports"
@@ -173,26 +133,3 @@ def test_export_then_predict_from_the_saved_model(finished_run, tmp_path):
             for label, p in a["probabilities"].items():
                 assert p == pytest.approx(b["probabilities"][label],
                                           abs=1e-5)
-
-
-def test_export_and_predict_bad_input_is_one_line(finished_run, tmp_path):
-    workdir, _ = finished_run
-    a_file = tmp_path / "file"
-    a_file.write_text("x")
-    unfinished = tmp_path / "unfinished"
-    unfinished.mkdir()
-    cases = [
-        (("export", f"--workdir={workdir}", f"--export_dir={a_file}"),
-         "is a file"),
-        (("export", f"--workdir={unfinished}", f"--export_dir={tmp_path}"),
-         "not a completed tfft run"),
-        (("export", f"--workdir={workdir}"), "--export_dir is required"),
-        (("predict", f"--model={unfinished}", f"--input={a_file}"),
-         "is neither a finished tfft run"),
-        (("predict", f"--model={workdir}", f"--workdir={workdir}",
-          f"--input={a_file}"), "not both"),
-    ]
-    for args, expected in cases:
-        proc = tfft(*args)
-        assert proc.returncode == 2, (args, proc.stderr[-2000:])
-        assert expected in error_line(proc)

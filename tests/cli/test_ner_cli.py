@@ -9,7 +9,6 @@ import types
 import pytest
 
 from tests.cli.test_cli import REPO
-from tests.cli.test_cli import error_line
 from tests.cli.test_cli import tfft
 from tests.conftest import ner_sentences
 
@@ -102,22 +101,3 @@ def test_predict_raw_text_and_words(run, tmp_path):
     assert predict_file(workdir, str(words)) == [
         {"tokens": ["dull", "plot", "fine"],
          "predicted": ["B-NEG", "O", "B-POS"]}]
-
-
-def test_bad_ner_input_is_one_line_and_exit_2(tiny_bert, files, tmp_path):
-    d = files["dir"]
-    mismatched = d / "bad.jsonl"
-    mismatched.write_text(json.dumps({"tokens": ["a", "b"],
-                                      "ner_tags": ["O"]}) + "\n")
-    # (The other data errors are the task's, tested in tests/tasks.)
-    cases = [
-        ([f"--config.data.train_files={mismatched}"],
-         "row 0 has 2 tokens and 1 tags"),
-        (["--config.data.stride=20"], "data.stride=20"),
-    ]
-    workdir = tmp_path / "run"
-    for extra, expected in cases:
-        proc = tfft("train", *ner_args(tiny_bert, files, workdir), *extra)
-        assert proc.returncode == 2, (extra, proc.stderr[-2000:])
-        assert expected in error_line(proc), extra
-        assert not (workdir / "COMPLETED").exists()

@@ -9,11 +9,8 @@ import os
 import pytest
 
 from tests.cli.test_cli import REPO
-from tests.cli.test_cli import error_line
 from tests.cli.test_cli import tfft
-from tests.conftest import QA_SETTINGS
 from tests.conftest import qa_boundary_rows
-from tests.conftest import qa_row
 from tests.conftest import shared_export
 
 QA_FILES = os.path.join(REPO, "configs", "qa_files.py")
@@ -77,37 +74,3 @@ def test_evaluate_predict_and_export_agree(qa_run, tmp_path,
 def _jsonl(path, rows):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return str(path)
-
-
-def test_bad_qa_input_is_one_line_and_exit_2(qa_run, tmp_path):
-    good = [qa_row(str(i), "good", ["a", "fine", "film"], ["fine"])
-            for i in range(4)]
-    wrong = dict(good[0], id="w7",
-                 answers={"text": ["fine"], "answer_start": [0]})
-    broken = tmp_path / "broken.json"
-    broken.write_text(json.dumps({"data": [{"paragraphs": [
-        {"context": "c", "qas": [{"id": "1"}]}]}]}))
-    cases = [
-        (_jsonl(tmp_path / "wrong.jsonl", good + [wrong]), [],
-         "answer 'fine' of id 'w7' is not in its context at answer_start=0"),
-        (_jsonl(tmp_path / "nocontext.jsonl",
-                [{"question": "q", "answers": {}}]), [],
-         "no column 'context'"),
-        (str(broken), [], "qas[0] has no 'question'"),
-        (_jsonl(tmp_path / "ok.jsonl", good), ["--config.data.stride=40"],
-         "data.stride=40"),
-    ]
-    workdir = tmp_path / "run"
-    for train, extra, expected in cases:
-        proc = tfft("train", f"--config={QA_FILES}", f"--workdir={workdir}",
-                    f"--config.data.train_files={train}", *QA_SETTINGS,
-                    *extra)
-        assert proc.returncode == 2, (train, proc.stderr[-2000:])
-        assert expected in error_line(proc), (train, error_line(proc))
-        assert not (workdir / "COMPLETED").exists()
-    empty = _jsonl(tmp_path / "empty.jsonl",
-                   [{"question": "good", "context": "  "}])
-    proc = tfft("predict", f"--model={qa_run['workdir']}",
-                f"--input={empty}")
-    assert proc.returncode == 2
-    assert "row 0 (id '0') has an empty context" in error_line(proc)

@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from tests.conftest import sentiment_rows
 from tests.export.test_graph_tokenizer import EDGE_CASES
+from tfft import trained
 from tfft.errors import UserError
 from tfft.export import saved_model
 from tfft.export import serving_ops
@@ -150,7 +151,7 @@ def test_saved_model_cli_lists_both_signatures_with_readable_names(
 
 
 def test_metadata_records_what_predict_needs(exported):
-    meta = saved_model.read_metadata(exported["path"])
+    meta = trained.read_export_metadata(exported["path"])
     assert meta["task"] == "classification"
     assert meta["task_state"] == {"label_names": LABELS}
     assert meta["family"] == exported["family"]
@@ -211,7 +212,7 @@ def test_text_pair_models_take_text_and_text_pair(tiny_bert, tmp_path):
         expected = _python_probs(task, bundle, {"a": first, "b": second})
         np.testing.assert_allclose(out["probabilities"].numpy(), expected,
                                    atol=1e-5)
-        meta = saved_model.read_metadata(path)
+        meta = trained.read_export_metadata(path)
         assert meta["text_inputs"] == {"text": "a", "text_pair": "b"}
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tfft import trained
 from tfft.config import default_config
 from tfft.errors import UserError
 from tfft.models import builder
@@ -46,7 +47,7 @@ def test_build_save_load_round_trip(tiny_bert, tmp_path, family, head):
     assert logits.shape == (2, 3) and logits.dtype == tf.float32
     builder.save(bundle, str(tmp_path), manifest={"task": "classification"},
                  task=task)
-    assert builder.read_manifest(str(tmp_path))["family"] == family
+    assert trained.read_manifest(str(tmp_path))["family"] == family
     config.model.init = "pretrained"
     loaded = builder.load(str(tmp_path), config.model, task)
     np.testing.assert_allclose(

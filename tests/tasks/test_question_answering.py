@@ -153,8 +153,8 @@ BAD_ROWS = [
     ({"answers": None}, "answers of id 'q0' are not"),
     ({"answers": {"text": []}}, "answers of id 'q0' are not"),
     ({"answers": "{not json"}, "answers of id 'q0' are not"),
-    ({"question": " "}, "row 0 (id 'q0') has an empty question"),
-    ({"context": "\t \n"}, "row 0 (id 'q0') has an empty context"),
+    ({"question": " "}, "empty or missing 'question' (rows 1;"),
+    ({"context": "\t \n"}, "empty or missing 'context' (rows 1;"),
 ]
 
 

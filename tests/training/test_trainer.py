@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import KERAS_HUB_THEN_SLOW_HF
 from tfft import run_folder
+from tfft import trained
 from tfft.data import sources
 from tfft.errors import UserError
 from tfft.inference import load_run
@@ -100,7 +101,6 @@ def test_mirrored_strategy_on_two_logical_cpus(tiny_config, tmp_path,
 
 def test_config_export_writes_the_best_model_during_training(tiny_config,
                                                              tmp_path):
-    from tfft.export import saved_model
     from tfft.export import versions
 
     export_dir = str(tmp_path / "exports")
@@ -115,7 +115,7 @@ def test_config_export_writes_the_best_model_during_training(tiny_config,
         val_accuracy = [float(r["val_accuracy"]) for r in csv.DictReader(f)]
     found = versions.versions(export_dir)
     assert len(found) == 1
-    meta = saved_model.read_metadata(versions.resolve(export_dir))
+    meta = trained.read_export_metadata(versions.resolve(export_dir))
     assert meta["value"] == pytest.approx(max(val_accuracy))
     assert meta["epoch"] == val_accuracy.index(max(val_accuracy)) + 1
 

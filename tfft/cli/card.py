@@ -31,7 +31,7 @@ def main(argv):
 
 
 def run():
-    common.run_app(main)
+    common.run_app(main, outputs=lambda: [_WORKDIR.value])
 
 
 if __name__ == "__main__":

@@ -1,19 +1,20 @@
-"""What every tfft command shares: quiet logs, one-line errors, exit 2.
+"""What every tfft command shares: quiet logs, one-line errors.
 
-`run_app(main)` wraps absl's `app.run`: flag/config errors and `UserError`s
-print `error: <one line>` to stderr and exit with code 2 (never a
-traceback).
+`run_app(main)` wraps absl's `app.run`: whatever ends the command early
+(a flag or config error, a `UserError`, a full disk, Ctrl-C, a bug) prints
+`error: <one line>` to stderr and exits with the code `failures.describe`
+gives (2 bad input, 130 interrupted, 1 a bug), never with a traceback.
 """
 
-import difflib
 import importlib.util
 import os
 import sys
 
+from tfft.cli import failures
 from tfft.errors import UserError
 from tfft.errors import first_line
 
-EXIT_USER_ERROR = 2
+EXIT_USER_ERROR = failures.EXIT_USER_ERROR
 
 
 def quiet_libraries() -> None:
@@ -30,9 +31,10 @@ def quiet_libraries() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
-def fail(message: str) -> None:
+def fail(message: str, code: int = EXIT_USER_ERROR) -> None:
     print(f"error: {message}", file=sys.stderr)
-    sys.exit(EXIT_USER_ERROR)
+    sys.stderr.flush()
+    sys.exit(code)
 
 
 def _config_file(argv):
@@ -54,21 +56,16 @@ def load_config_file(path):
 
 
 def _unknown_override(config, argv):
-    """The first `--config.a.b=...` naming a field the config lacks."""
+    """The message for the first `--config.a.b=...` naming a field the
+    config lacks, or None."""
+    from tfft.config import unknown_key
+
     for arg in argv[1:]:
-        if not arg.startswith("--config."):
-            continue
-        dotted = arg[len("--config."):].split("=", 1)[0]
-        node = config
-        for i, key in enumerate(dotted.split(".")):
-            if not hasattr(node, "keys") or key not in node:
-                known = list(node.keys()) if hasattr(node, "keys") else []
-                where = ".".join(dotted.split(".")[:i]) or "the config"
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                return (f"unknown config key {dotted!r}; {hint}"
-                        f"{where} has: {', '.join(known)}")
-            node = node[key]
+        if arg.startswith("--config."):
+            message = unknown_key(
+                config, arg[len("--config."):].split("=", 1)[0])
+            if message:
+                return message
     return None
 
 
@@ -93,19 +90,38 @@ def parse_flags(argv):
         fail(message or f"{first_line(e)}; fix that flag")
 
 
-def run_app(main) -> None:
-    """`app.run(main)`, turning `UserError` into `error: ...` + exit 2."""
+def run_app(main, outputs=None, left_behind=None) -> None:
+    """`app.run(main)`; anything but success ends in one line on stderr
+    and the exit code of `failures.describe`.
+
+    `outputs()`: the command's output paths (named when a failure such as
+    a full disk names none); `left_behind()`: what its outputs hold after
+    a failure or Ctrl-C. Both are called only then, after flag parsing.
+    """
     from absl import app
 
     quiet_libraries()
+    try:
+        app.run(main, flags_parser=parse_flags)
+    except SystemExit:
+        raise
+    except BaseException as e:  # noqa: B036 - Ctrl-C too, by design
+        if failures.show_traceback() and not isinstance(e, UserError):
+            raise
+        code, message = failures.describe(
+            e, _ask(outputs, []), _ask(left_behind, ""))
+        fail(message, code)
 
-    def guarded(argv):
-        try:
-            return main(argv)
-        except UserError as e:
-            fail(str(e))
 
-    app.run(guarded, flags_parser=parse_flags)
+def _ask(question, default):
+    """A callable's answer, or `default` if it has none (flags unparsed,
+    or the folder it looks at is the problem)."""
+    if question is None:
+        return default
+    try:
+        return question() or default
+    except Exception:
+        return default
 
 
 def require_flags(**values) -> None:

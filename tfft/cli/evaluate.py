@@ -9,7 +9,9 @@ import json
 
 from absl import flags
 
+from tfft import paths
 from tfft import run_folder
+from tfft import trained
 from tfft.cli import common
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "A finished run folder.")
@@ -25,13 +27,19 @@ def main(argv):
     common.require_flags(workdir=_WORKDIR.value)
     from tfft.data import sources
 
-    # Cheap checks before TensorFlow loads, so bad input fails at once.
+    # Cheap checks before TensorFlow loads, so bad input fails at once
+    # (the data itself is read before the model loads).
+    if _OUTPUT.value:
+        paths.check_file(_OUTPUT.value, "--output")
     run_folder.RunFolder(_WORKDIR.value).require_complete()
     if _FILES.value:
         sources.expand(_FILES.value)
-    from tfft.inference import evaluate_run
+    config, task = trained.run_task(_WORKDIR.value)
+    dataset = trained.evaluation_data(config, task, _SPLIT.value,
+                                      _FILES.value)
+    from tfft.inference import load_run
 
-    metrics = evaluate_run(_WORKDIR.value, _SPLIT.value, _FILES.value)
+    metrics = load_run(_WORKDIR.value).evaluate(dataset)
     text = json.dumps(metrics, indent=2)
     if _OUTPUT.value:
         run_folder.write_text(_OUTPUT.value, text + "\n")
@@ -39,7 +47,7 @@ def main(argv):
 
 
 def run():
-    common.run_app(main)
+    common.run_app(main, outputs=lambda: [_OUTPUT.value])
 
 
 if __name__ == "__main__":

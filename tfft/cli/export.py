@@ -24,15 +24,16 @@ _ALLOW_OPS = flags.DEFINE_list(
 def main(argv):
     del argv
     common.require_flags(workdir=_WORKDIR.value, export_dir=_EXPORT_DIR.value)
-    import os
-
-    from tfft.errors import UserError
+    from tfft import assets
+    from tfft import paths
 
     # Cheap checks before TensorFlow loads, so bad input fails at once.
-    run_folder.RunFolder(_WORKDIR.value).require_complete()
-    if os.path.isfile(_EXPORT_DIR.value):
-        raise UserError(f"--export_dir {_EXPORT_DIR.value} is a file; pass "
-                        "a directory")
+    run = run_folder.RunFolder(_WORKDIR.value)
+    run.require_complete()
+    paths.check_folder(
+        _EXPORT_DIR.value, "--export_dir",
+        need_bytes=assets.weights_bytes(run.path(run_folder.MODEL)),
+        purpose="the SavedModel")
     from tfft.export.saved_model import export_run
 
     path, report = export_run(_WORKDIR.value, _EXPORT_DIR.value,
@@ -41,8 +42,17 @@ def main(argv):
     print(f"ops: {report.summary()}")
 
 
+def _left_behind():
+    from tfft.export import versions
+
+    newest = versions.resolve(_EXPORT_DIR.value)
+    return (f"no new version was written to {_EXPORT_DIR.value} (the "
+            f"newest is {newest or 'none'}); rerun the same command")
+
+
 def run():
-    common.run_app(main)
+    common.run_app(main, outputs=lambda: [_EXPORT_DIR.value],
+                   left_behind=_left_behind)
 
 
 if __name__ == "__main__":

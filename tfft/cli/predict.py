@@ -15,7 +15,9 @@ JSON lines to --output, or to stdout.
 
 from absl import flags
 
+from tfft import paths
 from tfft import run_folder
+from tfft import trained
 from tfft.cli import common
 from tfft.export.versions import is_export
 
@@ -37,6 +39,7 @@ _AGGREGATION = flags.DEFINE_enum(
 def main(argv):
     del argv
     import json
+    import os
 
     from tfft.data import sources
     from tfft.errors import UserError
@@ -45,18 +48,25 @@ def main(argv):
         raise UserError("pass --model or --workdir, not both")
     model = _MODEL.value or _WORKDIR.value
     common.require_flags(model=model, input=_INPUT.value)
-    # Cheap checks before TensorFlow loads, so bad input fails at once.
+    # Cheap checks before TensorFlow loads, so bad input fails at once
+    # (the inputs themselves are read before the model loads).
+    if _OUTPUT.value:
+        paths.check_file(_OUTPUT.value, "--output")
+    if not os.path.exists(model):
+        raise UserError(f"--model {model} does not exist; pass a finished "
+                        "run folder or an export directory")
     if not (is_export(model) or run_folder.RunFolder(model).is_complete()):
         raise UserError(
             f"{model} is neither a finished tfft run (no "
             f"{run_folder.COMPLETED} marker) nor a SavedModel export; pass "
             "--model=RUN_FOLDER or --model=EXPORT_DIR")
     sources.expand(_INPUT.value)
+    inputs = trained.read_inputs(model, _INPUT.value)
 
-    from tfft.inference import predict_file
+    from tfft.inference import predict_inputs
 
-    records = predict_file(model, _INPUT.value,
-                           aggregation_strategy=_AGGREGATION.value)
+    records = predict_inputs(model, inputs,
+                             aggregation_strategy=_AGGREGATION.value)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n"
                     for r in records)
     if _OUTPUT.value:
@@ -66,7 +76,7 @@ def main(argv):
 
 
 def run():
-    common.run_app(main)
+    common.run_app(main, outputs=lambda: [_OUTPUT.value])
 
 
 if __name__ == "__main__":

@@ -37,10 +37,12 @@ def main(argv):
     from tfft import card
     from tfft import hub
 
+    client = hub.Hub()
+    client.preflight(_REPO_ID.value)
     saved_model = hub.export_version(run.workdir, _EXPORT_DIR.value)
     card.write(run.workdir, _REPO_ID.value, has_export=bool(saved_model))
     summary = run.read_json(run_folder.COMPLETED)
-    pushed = hub.Hub().push(
+    pushed = client.push(
         _REPO_ID.value, hub.run_files(run.workdir, saved_model),
         message=(f"tfft run: test {summary.get('main_metric')} = "
                  f"{summary.get('test')}"),
@@ -49,7 +51,7 @@ def main(argv):
 
 
 def run():
-    common.run_app(main)
+    common.run_app(main, outputs=lambda: [_WORKDIR.value])
 
 
 if __name__ == "__main__":

@@ -16,21 +16,37 @@ _WORKDIR = flags.DEFINE_string("workdir", None, "Where the run is written.")
 
 def preflight(config, workdir):
     """Cheap checks before TensorFlow loads, so bad input fails at once:
-    the config, the run folder, the model folder, and the data itself
-    (read and prepared by the task). Returns the prepared data."""
+    the config, where the run writes, the model folder, and the data
+    itself (read and prepared by the task). Returns the prepared data."""
     from tfft import assets
     from tfft import config as config_lib
+    from tfft import paths
     from tfft import run_folder
     from tfft.data import sources
     from tfft.tasks import prepare_data
 
     config_lib.validate(config)
     run_folder.RunFolder(workdir).refuse_completed()
+    paths.check_folder(workdir, "--workdir")
+    if config.export.dir:
+        paths.check_folder(config.export.dir, "--config.export.dir")
+    if config.push.repo_id:
+        from tfft import hub
+
+        hub.Hub().preflight(config.push.repo_id)
     for split in sources.SPLITS:
         patterns = getattr(config.data, f"{split}_files")
         if patterns:
             sources.expand(patterns)
-    assets.model_folder(config.model.path)
+    model = assets.model_folder(config.model.path)
+    assets.check_model_folder(
+        model, weights=config.model.init == "pretrained")
+    # At least one checkpoint (weights and the optimizer's two moments)
+    # and model/ are on disk at once.
+    paths.check_folder(workdir, "--workdir",
+                       need_bytes=4 * assets.weights_bytes(model),
+                       purpose="training (a checkpoint with the optimizer "
+                       "state, and model/)")
     return prepare_data(config)
 
 
@@ -49,8 +65,18 @@ def main(argv):
     print(json.dumps({"workdir": _WORKDIR.value, **summary}, indent=2))
 
 
+def _outputs():
+    return [_WORKDIR.value, _CONFIG.value.export.dir]
+
+
+def _left_behind():
+    from tfft import run_folder
+
+    return run_folder.RunFolder(_WORKDIR.value).resume_point()
+
+
 def run():
-    common.run_app(main)
+    common.run_app(main, outputs=_outputs, left_behind=_left_behind)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from absl import logging
 
 from tfft.config import split_list
 from tfft.data import bundled
+from tfft.data import checks
 from tfft.errors import UserError
 from tfft.errors import first_line
 
@@ -75,6 +76,7 @@ def load_files(files: list, split: str,
             f"{', '.join(BUILDERS)}; convert them or split the list"
         )
     builder = BUILDERS[kinds.pop()]
+    checks.refuse_duplicate_columns(files)
     if builder == "json":  # SQuAD's nested format, or records
         from tfft.data import squad
 
@@ -88,14 +90,41 @@ def load_files(files: list, split: str,
         if "corresponds to no data" in str(e):  # datasets on 0 rows
             raise UserError(
                 f"the {split} split ({', '.join(files)}) is empty") from e
+        bad_line = _first_bad_json_line(files) if builder == "json" else None
+        if bad_line:
+            raise UserError(f"{bad_line}; fix or remove that line") from e
+        cause = e.__cause__ or e
         raise UserError(
             f"could not read {split} file(s) {', '.join(files)} as "
-            f"{builder}: {first_line(e)}; check the file is valid UTF-8 "
+            f"{builder}: {first_line(cause)}; check the file is valid UTF-8 "
             f"{builder}"
         ) from e
     if len(loaded) == 0:
         raise UserError(f"the {split} split ({', '.join(files)}) is empty")
     return loaded
+
+
+def _first_bad_json_line(files):
+    """'<file> line N is not valid JSON (...)' for the first JSON lines
+    record that does not parse, or None (e.g. a single JSON document)."""
+    import json
+
+    for path in files:
+        try:
+            with open(path, encoding="utf-8") as f:
+                for number, line in enumerate(f, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        json.loads(line)
+                    except ValueError as e:
+                        if number == 1:  # maybe one multi-line document
+                            return None
+                        return (f"{path} line {number} is not valid JSON "
+                                f"({first_line(e)})")
+        except (OSError, UnicodeDecodeError) as e:
+            return f"cannot read {path} as UTF-8 text ({first_line(e)})"
+    return None
 
 
 def read_inputs(path: str, columns: list,
@@ -116,14 +145,19 @@ def read_inputs(path: str, columns: list,
                 lines = [line.rstrip("\r\n") for line in f]
         except (OSError, UnicodeDecodeError) as e:
             raise UserError(f"cannot read {path} as UTF-8 text: {e}") from e
-        return datasets.Dataset.from_dict({column: lines})
-    dataset = load_files(expand(path), "input")
-    missing = [c for c in columns if c not in dataset.column_names]
-    if missing:
-        raise UserError(
-            f"{path} has no column {missing[0]!r} (the model reads "
-            f"{columns}); its columns are {dataset.column_names}")
-    return dataset.select_columns(list(columns))
+        if not lines:
+            raise UserError(f"{path} is empty; give it one text per line")
+        dataset = datasets.Dataset.from_dict({column: lines})
+    else:
+        dataset = load_files(expand(path), "input")
+        missing = [c for c in columns if c not in dataset.column_names]
+        if missing:
+            raise UserError(
+                f"{path} has no column {missing[0]!r} (the model reads "
+                f"{columns}); its columns are {dataset.column_names}")
+        dataset = dataset.select_columns(list(columns))
+    return checks.require_texts(dataset, columns, f"input ({path})",
+                                fix=checks.INPUTS_FIX)
 
 
 def load_named(name: str, config_name: str = "") -> datasets.DatasetDict:

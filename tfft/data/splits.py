@@ -4,6 +4,8 @@ and saying so."""
 import datasets
 from absl import logging
 
+from tfft.errors import UserError
+
 
 def _count(size: float, total: int) -> int:
     return int(round(size * total)) if size < 1 else int(size)
@@ -18,19 +20,36 @@ def carve_missing(splits: datasets.DatasetDict, *, seed: int,
     splits = datasets.DatasetDict(splits)
     total = len(splits["train"])
     for name, size in (("test", test_size), ("validation", validation_size)):
-        if name in splits or size == 0:
+        if name in splits:
             continue
+        flag = f"--config.data.{name}_files"
+        if size == 0:
+            raise UserError(
+                f"the data has no {name} split and data.{name}_size=0 says "
+                f"not to carve one; give one with {flag}=PATH or set "
+                f"--config.data.{name}_size (a fraction or a count)")
         n = _count(size, total)
-        if not 0 < n < len(splits["train"]):
-            continue
-        parts = splits["train"].train_test_split(
-            test_size=n, seed=seed, stratify_by_column=stratify_by)
+        left = len(splits["train"])
+        if not 0 < n < left:
+            raise UserError(
+                f"data.{name}_size={size:g} carves {n} of the {left} train "
+                f"examples left, which leaves no {name} split or no training "
+                f"data; give more data, a {name} file ({flag}=PATH), or a "
+                f"{name}_size between 1 and {left - 1} examples")
+        stratified = stratify_by
+        try:
+            parts = splits["train"].train_test_split(
+                test_size=n, seed=seed, stratify_by_column=stratified)
+        except ValueError:  # fewer examples than classes on one side
+            stratified = None
+            parts = splits["train"].train_test_split(test_size=n, seed=seed)
         splits["train"], splits[name] = parts["train"], parts["test"]
         logging.info(
             "The data has no %s split: carved %d examples from train "
             "(seed %d%s); %d remain for training.", name, n, seed,
-            f", stratified by {stratify_by}" if stratify_by else "",
-            len(splits["train"]))
+            f", stratified by {stratified}" if stratified else
+            ", not stratified: too few examples per class" if stratify_by
+            else "", len(splits["train"]))
     return splits
 
 

@@ -22,6 +22,7 @@ import tensorflow as tf
 
 import tfft
 from tfft import config as config_lib
+from tfft import trained
 from tfft.data.pipeline import MODEL_INPUTS
 from tfft.export import graph_tokenizer
 from tfft.export import serving_ops
@@ -29,7 +30,7 @@ from tfft.export import versions
 
 SERVING_DEFAULT = "serving_default"
 TOKEN_IDS = "token_ids"
-METADATA = os.path.join("assets.extra", "tfft_export.json")
+METADATA = trained.EXPORT_METADATA
 
 
 class ServingModule(tf.Module):
@@ -128,9 +129,3 @@ def export_run(workdir, export_dir, keep=0, allow_ops=()):
                   extra_metadata={"run": run.folder.workdir})
 
 
-def read_metadata(saved_model_dir: str) -> dict:
-    path = os.path.join(saved_model_dir, METADATA)
-    if not os.path.exists(path):
-        return {}
-    with open(path) as f:
-        return json.load(f)

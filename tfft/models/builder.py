@@ -24,10 +24,8 @@ import ml_collections
 
 from tfft import assets
 from tfft import keras_compat
-from tfft.errors import UserError
+from tfft import trained
 from tfft.models import head_weights
-
-MANIFEST = "tfft_model.json"
 
 
 def family_module(family: str):
@@ -75,19 +73,9 @@ def save(bundle: ModelBundle, directory: str, manifest: dict, task) -> dict:
     head_weights.save(bundle.model.head_layers, directory)
     bundle.tokenizer.save(directory)
     manifest = dict(manifest, family=bundle.family, **decided)
-    with open(os.path.join(directory, MANIFEST), "w") as f:
+    with open(os.path.join(directory, trained.MANIFEST), "w") as f:
         json.dump(manifest, f, indent=2)
     return manifest
-
-
-def read_manifest(directory: str) -> dict:
-    path = os.path.join(directory, MANIFEST)
-    if not os.path.exists(path):
-        raise UserError(
-            f"{directory} has no {MANIFEST}: not a model saved by tfft"
-        )
-    with open(path) as f:
-        return json.load(f)
 
 
 def load(directory: str, model_config, task) -> ModelBundle:
@@ -97,7 +85,7 @@ def load(directory: str, model_config, task) -> ModelBundle:
     model_config = ml_collections.ConfigDict(model_config.to_dict())
     model_config.init = "pretrained"
     module = family_module(model_config.family)
-    checkpoint = read_manifest(directory).get("checkpoint", "")
+    checkpoint = trained.read_manifest(directory).get("checkpoint", "")
     model = module.build(os.path.join(directory, checkpoint), model_config,
                          task)
     head_weights.load(model, directory)

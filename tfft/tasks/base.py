@@ -98,6 +98,21 @@ class Task(abc.ABC):
         return []
 
     # -- data -------------------------------------------------------------
+    def require_texts(self, dataset, split, columns=None, inputs=False):
+        """`dataset` without empty or missing inputs in `columns` (default
+        `input_columns`): refused, or dropped with `data.empty_texts=drop`
+        (`tfft.data.checks`). Every task calls it on every split it reads,
+        so the policy is the same for all. `inputs`: rows to predict, never
+        dropped (each output line answers one of them)."""
+        from tfft.data import checks
+
+        columns = columns or self.input_columns
+        if inputs:
+            return checks.require_texts(dataset, columns, split,
+                                        fix=checks.INPUTS_FIX)
+        return checks.require_texts(dataset, columns, split,
+                                    self.config.data.empty_texts)
+
     def conll_files(self) -> bool:
         """Whether `.txt`/`.conll` data files are CoNLL token columns."""
         return False

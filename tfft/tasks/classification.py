@@ -4,6 +4,7 @@ import numpy as np
 
 from tfft import metrics
 from tfft.config import split_list
+from tfft.data import checks
 from tfft.data import sources
 from tfft.data import splits as splits_lib
 from tfft.errors import UserError
@@ -58,25 +59,38 @@ class TextClassification(Task):
         return len(self.label_names)
 
     # -- data -------------------------------------------------------------
-    def check_columns(self, dataset, split):
+    def check_columns(self, dataset, split, trained=False):
+        """`trained`: the columns of a finished run (tfft-evaluate's
+        files), which the file must have, rather than config to set."""
         wanted = self.text_columns + [self.config.data.label_column]
         missing = [c for c in wanted if c not in dataset.column_names]
         if missing:
             which = "label" if missing == [self.config.data.label_column] \
                 else "text"
+            fix = (f"name its columns as the run's: {', '.join(wanted)}"
+                   if trained else
+                   f"set --config.data.{which}_column"
+                   f"{'s' if which == 'text' else ''} to the right name")
             raise UserError(
                 f"the {split} data has no column {missing[0]!r}; its columns "
-                f"are {dataset.column_names}; set --config.data."
-                f"{which}_column{'s' if which == 'text' else ''} to the "
-                "right name"
+                f"are {dataset.column_names}; {fix}"
             )
         if len(dataset) == 0:
             raise UserError(f"the {split} split is empty; give it examples")
 
+    def _checked(self, dataset, split, trained=False):
+        """Columns present, no empty texts, labels that look like labels."""
+        self.check_columns(dataset, split, trained)
+        dataset = self.require_texts(dataset, split)
+        column = self.config.data.label_column
+        checks.check_labels(dataset[column][:], column, split,
+                            named=bool(self.config.data.label_names))
+        return dataset
+
     def prepare(self, splits):
         d = self.config.data
-        for split, dataset in splits.items():
-            self.check_columns(dataset, split)
+        splits = type(splits)({split: self._checked(dataset, split)
+                               for split, dataset in splits.items()})
         if not self.label_names:
             self.label_names = self._learn_label_names(splits["train"])
         if len(self.label_names) < 2:
@@ -93,8 +107,7 @@ class TextClassification(Task):
             stratify_by=LABELS if counts.min() >= 2 else None)
 
     def prepare_labeled(self, dataset, split):
-        self.check_columns(dataset, split)
-        return self.encode_labels(dataset, split)
+        return self.encode_labels(self._checked(dataset, split, True), split)
 
     def read_inputs(self, path):
         return sources.read_inputs(path, self.text_columns)
@@ -103,7 +116,7 @@ class TextClassification(Task):
         if self.config.data.label_names:
             return split_list(self.config.data.label_names)
         values = train.unique(self.config.data.label_column)
-        if any(v is None for v in values):
+        if any(v is None or v != v for v in values):  # None or NaN
             raise UserError(
                 f"some train rows have no {self.config.data.label_column!r}"
                 " value; fill or drop them"

@@ -113,6 +113,9 @@ class QuestionAnswering(Task):
                     "to the right name")
         if len(dataset) == 0:
             raise UserError(f"the {split} split is empty; give it questions")
+        dataset = self.require_texts(
+            dataset, split, [d.question_column, d.context_column],
+            inputs=not labeled)
         ids = ([str(i) for i in dataset[d.id_column]]
                if d.id_column in dataset.column_names
                else [str(i) for i in range(len(dataset))])
@@ -122,16 +125,8 @@ class QuestionAnswering(Task):
             raise UserError(
                 f"the {split} data has the id {twice!r} twice; ids must be "
                 "unique (or drop the id column)")
-        columns = {ID: ids, QUESTION: dataset[d.question_column],
-                   CONTEXT: dataset[d.context_column]}
-        for row, (qid, question, context) in enumerate(zip(
-                ids, columns[QUESTION], columns[CONTEXT])):
-            for what, text in (("question", question), ("context", context)):
-                if not isinstance(text, str) or not text.strip():
-                    raise UserError(
-                        f"the {split} data row {row} (id {qid!r}) has an "
-                        f"empty {what}; every row needs a question and a "
-                        "context")
+        columns = {ID: ids, QUESTION: dataset[d.question_column][:],
+                   CONTEXT: dataset[d.context_column][:]}
         features = {ID: datasets.Value("string"),
                     QUESTION: datasets.Value("string"),
                     CONTEXT: datasets.Value("string")}

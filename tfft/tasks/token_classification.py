@@ -183,12 +183,8 @@ class TokenClassification(Task):
             names = [n.strip() for n in d.label_names.split(",")
                      if n.strip()]
         rows = []
-        for row, (tokens, tags) in enumerate(zip(dataset[d.tokens_column],
-                                                 dataset[d.tags_column])):
-            if not tokens:
-                raise UserError(
-                    f"the {split} data row {row} has no tokens; drop empty "
-                    "sentences")
+        for row, (tokens, tags) in enumerate(zip(
+                dataset[d.tokens_column][:], dataset[d.tags_column][:]), 1):
             if tags is None or len(tags) != len(tokens):
                 raise UserError(
                     f"the {split} data row {row} has {len(tokens)} tokens "
@@ -211,7 +207,7 @@ class TokenClassification(Task):
 
     def _encode(self, dataset, split, tag_rows):
         index = {n: i for i, n in enumerate(self.label_names)}
-        for row, tags in enumerate(tag_rows):
+        for row, tags in enumerate(tag_rows, 1):
             for tag in tags:
                 if tag not in index:
                     raise UserError(
@@ -252,8 +248,11 @@ class TokenClassification(Task):
 
         d = self.config.data
         tag_rows = {}
+        splits = type(splits)(splits)
         for split, dataset in splits.items():
             self._check_columns(dataset, split)
+            splits[split] = dataset = self.require_texts(
+                dataset, split, [d.tokens_column])
             tag_rows[split] = self._tag_strings(dataset, split)
         if not self.label_names:
             self._learn(tag_rows["train"])
@@ -264,6 +263,8 @@ class TokenClassification(Task):
 
     def prepare_labeled(self, dataset, split):
         self._check_columns(dataset, split)
+        dataset = self.require_texts(dataset, split,
+                                     [self.config.data.tokens_column])
         return self._encode(dataset, split, self._tag_strings(dataset, split))
 
     def read_inputs(self, path):
@@ -277,7 +278,9 @@ class TokenClassification(Task):
         dataset = sources.load_files(sources.expand(path), "input")
         for column in (tokens, TEXT):  # read once, whichever it holds
             if column in dataset.column_names:
-                return dataset.select_columns([column])
+                return self.require_texts(dataset.select_columns([column]),
+                                          f"input ({path})", [column],
+                                          inputs=True)
         raise UserError(
             f"{path} has neither a {TEXT!r} column (raw text) nor a "
             f"{tokens!r} column (lists of words); its columns are "

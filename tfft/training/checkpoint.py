@@ -24,10 +24,10 @@ from tfft import keras_compat
 from tfft import numbered_dirs
 from tfft.data.pipeline import Position
 from tfft.errors import UserError
+from tfft.run_folder import CHECKPOINT_STATE as STATE
+from tfft.run_folder import CHECKPOINTS
 
-CHECKPOINTS = "checkpoints"
 VARIABLES = "variables.npz"
-STATE = "state.json"
 
 
 def build_optimizer(model, variables=None) -> None:

@@ -1,0 +1,235 @@
+"""Every way a command ends early, as one line and an exit code
+(`tfft/cli/failures.py`): each kind of failure described directly, then
+Ctrl-C and a full disk as a user meets them (real processes, real signals,
+real full file systems)."""
+
+import errno
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.cli.test_cli import REPO
+from tests.conftest import CLASSIFY_SETTINGS
+from tests.conftest import REPO_CONFIGS
+from tfft.cli import failures
+from tfft.errors import UserError
+
+
+def test_user_errors_are_exit_2_as_they_are():
+    assert failures.describe(UserError("bad x; fix y")) == (2, "bad x; fix y")
+
+
+def test_a_full_disk_names_the_path_and_what_is_left():
+    full = OSError(errno.ENOSPC, "No space left on device", "/runs/a/x.npz")
+    code, message = failures.describe(full, ["/runs/a"], "the newest is 3")
+    assert code == 2
+    assert message == ("no space left on the device holding /runs/a/x.npz "
+                       "(free space there); the newest is 3")
+    # A temporary file's path (gone by now): the output holding it.
+    temp = OSError(errno.ENOSPC, "No space left on device",
+                   "/runs/a/.tmp-1-2/saved_model.pb.tmp77")
+    assert failures.describe(temp, ["/elsewhere", "/runs/a"])[1].startswith(
+        "no space left on the device holding /runs/a (free space there)")
+    # Raised from deep inside a library, with no path: the output's.
+    try:
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError as e:
+            raise RuntimeError("writing failed") from e
+    except RuntimeError as e:
+        code, message = failures.describe(e, ["/runs/b"])
+    assert code == 2 and "holding /runs/b (free" in message
+    assert "nothing half-written was kept" in message
+
+
+def test_paths_the_user_gave_are_exit_2():
+    denied = PermissionError(errno.EACCES, "Permission denied", "/srv/x")
+    assert failures.describe(denied) == (
+        2, "Permission denied: /srv/x; fix that path (or pass another one) "
+        "and rerun")
+
+
+def test_interrupt_is_130_with_what_is_left():
+    assert failures.describe(KeyboardInterrupt(), [], "ckpt 4 is there") == (
+        130, "interrupted; ckpt 4 is there")
+
+
+def test_a_bug_is_exit_1_with_its_traceback_in_a_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+
+    def broken():
+        return {}["missing"]
+
+    try:
+        broken()
+    except KeyError as e:
+        code, message = failures.describe(e)
+    assert code == 1
+    assert message.startswith("internal error: KeyError: 'missing'; the "
+                              f"traceback is in {tmp_path}/tfft-")
+    saved = message.split("traceback is in ")[1].split(" ")[0]
+    text = open(saved).read()
+    assert "Traceback" in text and "in broken" in text
+
+
+def test_run_app_turns_a_bug_into_one_line(tmp_path):
+    script = tmp_path / "broken_command.py"
+    script.write_text(
+        "from tfft.cli import common\n"
+        "def main(argv):\n    raise ZeroDivisionError('oops')\n"
+        "common.run_app(main)\n")
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True,
+                          text=True, env=env, cwd=REPO)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert lines[0].startswith("error: internal error: ZeroDivisionError: "
+                               "oops; the traceback is in ")
+    env["TFFT_TRACEBACK"] = "1"  # developers see Python's own
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True,
+                          text=True, env=env, cwd=REPO)
+    assert proc.returncode == 1 and "Traceback" in proc.stderr
+
+
+# -- Ctrl-C ------------------------------------------------------------------
+
+def _start(command, *args):
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.Popen(
+        [sys.executable, "-m", f"tfft.cli.{command}", *args], cwd=REPO,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _interrupt_when(proc, ready, timeout=300):
+    """Sends SIGINT (Ctrl-C) once `ready()`; returns (code, stderr)."""
+    deadline = time.time() + timeout
+    while not ready():
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        assert time.time() < deadline, "never got there"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    return proc.returncode, stderr
+
+
+def _one_line(stderr):
+    assert "Traceback" not in stderr, stderr[-3000:]
+    lines = stderr.strip().splitlines()
+    assert lines[-1].startswith("error: "), stderr[-3000:]
+    assert sum(ln.startswith("error: ") for ln in lines) == 1
+    return lines[-1]
+
+
+def test_ctrl_c_in_training_names_the_checkpoint_to_resume_from(
+        classify_run, tmp_path):
+    files = classify_run["files"]
+    workdir = tmp_path / "run"
+    checkpoints = workdir / "checkpoints"
+    proc = _start("train", f"--config={REPO_CONFIGS}/classify_files.py",
+                  f"--workdir={workdir}",
+                  f"--config.data.train_files={files['train']}",
+                  f"--config.model.path={files['bert']}", *CLASSIFY_SETTINGS,
+                  "--config.train.checkpoint_steps=2")
+    code, stderr = _interrupt_when(
+        proc, lambda: (checkpoints / "2" / "state.json").exists())
+    assert code == 130
+    line = _one_line(stderr)
+    newest = max(int(n) for n in os.listdir(checkpoints) if n.isdigit())
+    assert line.startswith(f"error: interrupted; the newest checkpoint is "
+                           f"{checkpoints}/{newest} (")
+    assert line.endswith("); rerun the same command to resume from it")
+    state = json.loads((checkpoints / str(newest) / "state.json").read_text())
+    epoch, batch = state["position"]
+    assert f"({batch} batches into epoch {epoch + 1})" in line
+    assert not (workdir / "COMPLETED").exists()
+    assert not [n for n in os.listdir(checkpoints) if n.startswith(".")]
+
+
+def test_ctrl_c_in_export_leaves_no_version(classify_run, tmp_path):
+    export_dir = tmp_path / "export"
+
+    def writing():  # the version's temporary folder exists
+        return export_dir.exists() and any(
+            n.startswith(".") for n in os.listdir(export_dir))
+
+    proc = _start("export", f"--workdir={classify_run['workdir']}",
+                  f"--export_dir={export_dir}")
+    code, stderr = _interrupt_when(proc, writing)
+    assert code == 130
+    assert _one_line(stderr) == (
+        f"error: interrupted; no new version was written to {export_dir} "
+        "(the newest is none); rerun the same command")
+    assert os.listdir(export_dir) == []
+
+
+# -- a full disk -------------------------------------------------------------
+
+def _can_mount():
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "--mount", "--map-root-user", "true"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _can_mount(), reason="needs `unshare` to mount a "
+                    "private tmpfs (user namespaces, or root)")
+def test_a_full_disk_is_one_line_and_leaves_outputs_intact(classify_run,
+                                                           tmp_path):
+    """tfft-train, tfft-export and tfft-predict writing to small tmpfs file
+    systems mounted in a private mount namespace (`tests/cli/full_disk.py`:
+    `unshare --mount --map-root-user`, so no root is needed where user
+    namespaces are allowed, and nothing is mounted outside the test)."""
+    files = classify_run["files"]
+    texts = tmp_path / "texts.txt"
+    texts.write_text("fine\ndull\n" * 100)
+    args = {"base": str(tmp_path / "disks"), "run": classify_run["workdir"],
+            "texts": str(texts),
+            "train": [f"--config={REPO_CONFIGS}/classify_files.py",
+                      f"--config.data.train_files={files['train']}",
+                      f"--config.model.path={files['bert']}",
+                      *CLASSIFY_SETTINGS]}
+    proc = subprocess.run(
+        ["unshare", "--mount", "--map-root-user", sys.executable, "-m",
+         "tests.cli.full_disk", json.dumps(args)], capture_output=True,
+        text=True, cwd=REPO, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads(proc.stdout)
+
+    train = results["train"]
+    assert train["code"] == 2
+    assert _one_line(train["stderr"]).startswith(
+        f"error: no space left on the device holding {train['disk']}/run")
+    assert _one_line(train["stderr"]).endswith(
+        "(free space there); no checkpoint was written yet; rerun the same "
+        "command to start again")
+    assert sorted(train["files"]) == ["run", "run/checkpoints",
+                                      "run/config.json"]
+
+    export = results["export"]
+    assert export["code"] == 2
+    assert _one_line(export["stderr"]) == (
+        f"error: no space left on the device holding {export['disk']}/"
+        "export (free space there); no new version was written to "
+        f"{export['disk']}/export (the newest is none); rerun the same "
+        "command")
+    assert sorted(export["files"]) == ["export"]
+
+    predict = results["predict"]
+    assert predict["code"] == 2
+    assert _one_line(predict["stderr"]) == (
+        f"error: no space left on the device holding {predict['disk']}/"
+        "preds.jsonl (free space there); nothing half-written was kept; "
+        "rerun the same command")
+    assert predict["files"]["preds.jsonl"] == '{"old": true}\n'
+    assert sorted(predict["files"]) == ["ballast", "preds.jsonl"]
