@@ -83,3 +83,23 @@ def test_bucket_lengths_always_end_at_max_length():
     assert config_lib.bucket_lengths(c.data) == [32, 64, 128]
     c.data.bucket_lengths = "128"
     assert config_lib.bucket_lengths(c.data) == [128]
+
+
+def test_a_config_file_cannot_set_a_misspelt_key_or_return_a_dict():
+    c = valid()  # as a config file edits default_config(): unlocked
+    c.train.epoch = 1
+    with pytest.raises(UserError) as e:
+        config_lib.validate(c)
+    assert str(e.value).startswith(
+        "unknown config key 'train.epoch'; did you mean 'epochs'? train has:")
+    assert str(e.value).endswith("(set by the config file)")
+    with pytest.raises(UserError, match="the config is a dict, not an "
+                       "ml_collections.ConfigDict; get_config"):
+        config_lib.validate(valid().to_dict())
+
+
+def test_a_damaged_run_config_is_one_line(tmp_path):
+    (tmp_path / "config.json").write_text('{"task": "classifi')
+    with pytest.raises(UserError, match=r"config.json cannot be read as "
+                       r"JSON \(.*\): the run folder is damaged"):
+        config_lib.load_run_config(str(tmp_path))

@@ -47,3 +47,30 @@ def test_a_failed_write_leaves_the_old_file(tmp_path):
             raise RuntimeError("crash")
     assert target.read_text() == "old"
     assert os.listdir(tmp_path) == ["config.json"]
+
+
+def test_what_an_interrupted_run_leaves(tmp_path):
+    run = run_folder.RunFolder(str(tmp_path / "run"))
+    run.start()
+    assert run.resume_point() == ("no checkpoint was written yet; rerun the "
+                                  "same command to start again")
+    for number, position in ((1, [0, 4]), (2, [1, 0])):
+        folder = tmp_path / "run" / run_folder.CHECKPOINTS / str(number)
+        folder.mkdir(parents=True)
+        (folder / run_folder.CHECKPOINT_STATE).write_text(
+            '{"position": %s}' % position)
+    # A third, still being written (no state file), does not count.
+    (tmp_path / "run" / run_folder.CHECKPOINTS / "3").mkdir()
+    assert run.resume_point() == (
+        f"the newest checkpoint is {run.workdir}/checkpoints/2 (0 batches "
+        "into epoch 2); rerun the same command to resume from it")
+
+
+def test_require_complete_says_what_the_folder_is(tmp_path):
+    from tfft.errors import UserError
+
+    (tmp_path / "file").write_text("x")
+    for name, message in (("nope", "does not exist"), ("file", "is a file"),
+                          ("", "no COMPLETED marker")):
+        with pytest.raises(UserError, match=message):
+            run_folder.RunFolder(str(tmp_path / name)).require_complete()

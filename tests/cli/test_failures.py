@@ -233,3 +233,9 @@ def test_a_full_disk_is_one_line_and_leaves_outputs_intact(classify_run,
         "rerun the same command")
     assert predict["files"]["preds.jsonl"] == '{"old": true}\n'
     assert sorted(predict["files"]) == ["ballast", "preds.jsonl"]
+
+
+def test_out_of_memory_is_exit_2_with_the_settings_to_lower():
+    code, message = failures.describe(MemoryError())
+    assert code == 2 and message.startswith("out of memory; lower "
+                                            "--config.train.batch_size")

@@ -5,8 +5,10 @@ The policies (README, "Data that is refused"), shared by every task:
 - Empty or missing texts (null, "", only spaces; CSV readers also read
   the literal `NaN`, `NA`, `null` as missing) in any input column are
   refused with their count and first row numbers; `data.empty_texts=drop`
-  drops those rows instead and logs how many. Predictions never drop a
-  row (each output line answers an input line): remove those lines.
+  drops those rows instead and logs how many. Inputs to predict are never
+  dropped (each output line answers an input line): a missing one (null)
+  is refused; an empty text is answered as the served model answers it
+  (question answering, which needs a question and a context, refuses it).
 - A column that is not text (numbers, say) where a text belongs: refused.
 - Duplicate column names in a file (`text,text,label`): refused (readers
   silently rename one of them).
@@ -30,6 +32,16 @@ from tfft.errors import UserError
 
 _SHOWN = 5  # row numbers / values a message lists
 INPUTS_FIX = "each output line answers one input: remove or fill those rows"
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, (list, tuple)):
+        return any(_missing(v) for v in value)
+    return False
 
 
 def _blank(value) -> bool:
@@ -57,11 +69,14 @@ def _rows(numbers) -> str:
 
 
 def require_texts(dataset, columns, split: str, policy: str = "refuse",
-                  fix: str = ""):
+                  fix: str = "", allow_empty: bool = False):
     """`dataset` with every `columns` value a non-empty text (a list of
     words: non-empty, no empty word); rows failing that are refused or,
     with `policy` "drop", dropped (logged). `fix`: the advice after a
-    refusal (default: the `data.empty_texts` switch)."""
+    refusal (default: the `data.empty_texts` switch). `allow_empty`:
+    only missing values (null) fail; empty texts are kept."""
+    failing = _missing if allow_empty else _blank
+    what = "a missing (null)" if allow_empty else "an empty or missing"
     blank = set()
     for column in columns:
         values = dataset[column][:]
@@ -71,11 +86,11 @@ def require_texts(dataset, columns, split: str, policy: str = "refuse",
                 f"the {split} column {column!r} holds non-text values "
                 f"(row {wrong[0] + 1}: {values[wrong[0]]!r}); give texts "
                 "there or name the text column(s) in the config")
-        empty = [i for i, v in enumerate(values) if _blank(v)]
+        empty = [i for i, v in enumerate(values) if failing(v)]
         if empty and policy != "drop":
             raise UserError(
-                f"{len(empty)} of {len(values)} {split} rows have an empty "
-                f"or missing {column!r} (rows {_rows(empty)}; CSV readers "
+                f"{len(empty)} of {len(values)} {split} rows have {what} "
+                f"{column!r} (rows {_rows(empty)}; CSV readers "
                 "also read NaN, NA and null as missing); "
                 + (fix or "fill them, or drop those rows with "
                    "--config.data.empty_texts=drop"))
@@ -109,7 +124,8 @@ def _number(value):
 def check_labels(values, column: str, split: str, named: bool) -> None:
     """Refuses class labels that look like a mistake (see the module
     docstring); `named`: `data.label_names` lists the classes."""
-    distinct = sorted({v for v in values if v is not None}, key=repr)
+    distinct = sorted({v for v in values if v is not None},
+                      key=lambda v: (isinstance(v, str), str(v)))
     listed = ", ".join(repr(v) for v in distinct[:12]) + (
         ", ..." if len(distinct) > 12 else "")
     types = {type(v).__name__ for v in distinct}

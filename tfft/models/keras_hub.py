@@ -9,6 +9,7 @@ import os
 
 import tensorflow as tf
 
+from tfft import assets
 from tfft import keras_compat
 from tfft.errors import UserError
 from tfft.errors import first_line
@@ -167,11 +168,14 @@ def build(path: str, model_config, task):
         backbone = keras_hub.models.Backbone.from_preset(
             path, load_weights=load_weights)
     except Exception as e:
+        no_weights = load_weights and os.path.isdir(path) and not \
+            assets.weights_bytes(path)
         raise UserError(
             f"could not load a keras-hub backbone from {path!r} "
             f"({first_line(e)}); pass a keras-hub preset or Hugging Face "
-            "checkpoint folder with its weights, or set "
-            "--config.model.init=random"
+            "checkpoint folder" + (" with its weights, or set "
+                                   "--config.model.init=random to train "
+                                   "from scratch" if no_weights else "")
         ) from e
     pooling.freeze_unused_pooler(backbone, model_config.pooling)
     return TaskModel(backbone, task, task.build_head(KERAS, model_config))

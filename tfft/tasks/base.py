@@ -98,6 +98,11 @@ class Task(abc.ABC):
         return []
 
     # -- data -------------------------------------------------------------
+    # Whether an empty input to predict gets an answer (as the served
+    # model gives one) rather than being refused; a missing one (null)
+    # is always refused.
+    answers_empty_inputs: bool = True
+
     def require_texts(self, dataset, split, columns=None, inputs=False):
         """`dataset` without empty or missing inputs in `columns` (default
         `input_columns`): refused, or dropped with `data.empty_texts=drop`
@@ -108,8 +113,9 @@ class Task(abc.ABC):
 
         columns = columns or self.input_columns
         if inputs:
-            return checks.require_texts(dataset, columns, split,
-                                        fix=checks.INPUTS_FIX)
+            return checks.require_texts(
+                dataset, columns, split, fix=checks.INPUTS_FIX,
+                allow_empty=self.answers_empty_inputs)
         return checks.require_texts(dataset, columns, split,
                                     self.config.data.empty_texts)
 

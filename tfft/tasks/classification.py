@@ -110,7 +110,8 @@ class TextClassification(Task):
         return self.encode_labels(self._checked(dataset, split, True), split)
 
     def read_inputs(self, path):
-        return sources.read_inputs(path, self.text_columns)
+        return self.require_texts(sources.read_inputs(path, self.text_columns),
+                                  f"input ({path})", inputs=True)
 
     def _learn_label_names(self, train):
         if self.config.data.label_names:

@@ -62,6 +62,7 @@ class QuestionAnswering(Task):
     pipeline_tag = "question-answering"
     main_metric = "f1"
     output_kind = "token"
+    answers_empty_inputs = False  # no span to find without both texts
 
     def load_state(self, state):
         self.unanswerable = bool(state.get("unanswerable", False))

@@ -274,7 +274,8 @@ class TokenClassification(Task):
 
         tokens = self.config.data.tokens_column
         if path.endswith(".txt"):
-            return sources.read_inputs(path, [TEXT])
+            return self.require_texts(sources.read_inputs(path, [TEXT]),
+                                      f"input ({path})", [TEXT], inputs=True)
         dataset = sources.load_files(sources.expand(path), "input")
         for column in (tokens, TEXT):  # read once, whichever it holds
             if column in dataset.column_names:
