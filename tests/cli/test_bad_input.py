@@ -6,15 +6,14 @@ Each case asserts the exit code, that stderr holds exactly one line
 nothing new appeared in the case's folder or in the runs it read (so
 nothing half-written was left). Cases are grouped by task: every task in
 `tfft.tasks.TASKS` must have its own (`test_every_task_has_cases`).
-`python -m tests.cli.test_bad_input` prints the table (case, exit code,
-message) for the issue notes.
+`TFFT_CORPUS_TABLE=table.md pytest tests/cli/test_bad_input.py` also
+writes the corpus as a Markdown table (case, exit code, message).
 """
 
 import json
 import os
 import shutil
 import stat
-import sys
 import tempfile
 
 import pytest
@@ -462,9 +461,32 @@ def scratch():
     shutil.rmtree(folder)
 
 
+@pytest.fixture(scope="module")
+def table(paths):
+    """Rows of the Markdown table TFFT_CORPUS_TABLE names (if set)."""
+    rows = {}
+    yield rows
+    path = os.environ.get("TFFT_CORPUS_TABLE")
+    if path:
+        lines = ["| case | exit | message |", "|---|---|---|"]
+        lines += [rows[c.name] for c in CASES if c.name in rows]
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+
+def _row(case, result, scratch, paths):
+    message = (result.stderr.strip().splitlines() or [""])[-1]
+    message = message.replace(scratch, "<case>")
+    for key, value in paths.items():
+        message = message.replace(value, f"<{key}>")
+    return (f"| {case.name} | {result.returncode} | "
+            f"`{message.replace('|', '/')}` |")
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_bad_input(case, paths, scratch):
+def test_bad_input(case, paths, scratch, table):
     result, before, after = run_case(case, paths, scratch)
+    table[case.name] = _row(case, result, scratch, paths)
     assert result.returncode == case.code, result.stderr[-3000:]
     line = error_line(result)
     for expected in case.expect:
@@ -477,27 +499,3 @@ def test_every_task_has_cases():
     from tfft.tasks import TASKS
 
     assert set(TASKS) <= {c.task for c in CASES}
-
-
-def table(paths) -> str:
-    """The corpus as a Markdown table (case, exit code, message)."""
-    rows = ["| case | exit | message |", "|---|---|---|"]
-    for case in CASES:
-        folder = tempfile.mkdtemp(prefix="tfft-bad-input-")
-        os.chmod(folder, 0o755)
-        try:
-            result, _, _ = run_case(case, paths, folder)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        message = (result.stderr.strip().splitlines() or [""])[-1]
-        message = message.replace(folder, "<case>").replace("|", "\\|")
-        for key, value in paths.items():
-            message = message.replace(value, f"<{key}>")
-        rows.append(f"| {case.name} | {result.returncode} | `{message}` |")
-    return "\n".join(rows)
-
-
-if __name__ == "__main__":
-    # python -m tests.cli.test_bad_input RUN NER_RUN QA_RUN EXPORT TINY
-    print(table(dict(zip(["run", "ner_run", "qa_run", "export", "tiny"],
-                         sys.argv[1:]))))
