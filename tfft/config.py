@@ -70,6 +70,14 @@ def default_config() -> ml_collections.ConfigDict:
     c.data.answers_column = "answers"
     c.data.id_column = "id"
     c.data.max_question_length = 64
+    # Summarization (seq2seq): the source and target text columns, a prefix
+    # put before every source (T5's "summarize: "), and the token lengths
+    # sources and targets are cut to.
+    c.data.source_column = "document"
+    c.data.target_column = "summary"
+    c.data.source_prefix = ""
+    c.data.max_source_length = 512
+    c.data.max_target_length = 128
     c.data.max_length = 128
     # Tokens shared by consecutive windows when an example is longer than
     # max_length (token classification splits a long sentence, question
@@ -109,6 +117,10 @@ def default_config() -> ml_collections.ConfigDict:
     # "tfft": tfft's head (both families); "native": the transformers
     # TFAutoModelFor<Task> head (hf family only).
     c.model.head = "tfft"
+    # Summarization from an encoder-only checkpoint (BERT, MiniLM): build
+    # an encoder-decoder whose encoder and decoder both start from it
+    # (BERT2BERT; the decoder's cross-attention is new).
+    c.model.encoder_decoder = False
     c.model.pooling = "cls"
     # Token classification: how word probabilities become tags. "viterbi":
     # the most probable tag sequence that is valid in the tag scheme (no
@@ -197,6 +209,16 @@ def default_config() -> ml_collections.ConfigDict:
     # at the end. Uploads run in the background and never hold up or fail
     # training; at the end the run waits up to `wait_seconds` for a push in
     # flight, then as long for the finished run's.
+    # Generation (seq2seq tasks): greedy (num_beams=1) or beam search, at
+    # most max_new_tokens, at least min_length tokens (0 = no minimum),
+    # beams' length_penalty, and no repeated n-gram of that size (0 = off).
+    c.generate = ml_collections.ConfigDict()
+    c.generate.num_beams = 1
+    c.generate.max_new_tokens = 64
+    c.generate.min_length = 0
+    c.generate.length_penalty = 1.0
+    c.generate.no_repeat_ngram_size = 0
+
     c.push = ml_collections.ConfigDict()
     c.push.repo_id = ""
     c.push.private = False

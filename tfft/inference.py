@@ -50,7 +50,7 @@ def evaluate_split(model, task, examples, features, tokenizer,
     """The one path from a model to a split's task metrics (training's
     final evaluation, the per-epoch `ValidationMetrics`, `tfft-evaluate`):
     (metrics dict, the model outputs it was computed from)."""
-    outputs = model_outputs(model, task, features, tokenizer, batch_size)
+    outputs = task.outputs(model, features, tokenizer, batch_size)
     return task.evaluate(outputs, features, examples), outputs
 
 
@@ -62,9 +62,9 @@ class FinishedRun:
     folder: run_folder.RunFolder
 
     def outputs(self, tokenized):
-        return model_outputs(self.bundle.model, self.task, tokenized,
-                             self.bundle.tokenizer,
-                             self.config.train.eval_batch_size)
+        return self.task.outputs(self.bundle.model, tokenized,
+                                 self.bundle.tokenizer,
+                                 self.config.train.eval_batch_size)
 
     def evaluate(self, examples) -> dict:
         features = self.task.tokenize(examples, self.bundle.tokenizer)

@@ -39,6 +39,7 @@ def _train(config=CLASSIFY, train="{s}/train.csv", model="{tiny}"):
 TRAIN = _train()
 NER_TRAIN = _train(NER, "{s}/train.conll") + ["--config.data.stride=4"]
 QA_TRAIN = _train(QA, "{s}/train.jsonl") + QA_SETTINGS
+S2S_TRAIN = _train(f"{REPO_CONFIGS}/seq2seq_files.py")
 
 
 def _csv(rows, header="text,label"):
@@ -376,6 +377,19 @@ CASES = [
          ["predict", "--model={ner_run}", "--input={s}/w.jsonl"],
          ["'tokens'", "rows 2", "each output line answers one input"],
          files={"w.jsonl": _jsonl({"tokens": ["a"]}, {"tokens": ["b", None]})}),
+    # -- summarization ------------------------------------------------------
+    Case("s2s: an encoder-only checkpoint", "summarization", S2S_TRAIN,
+         ["is an encoder-only checkpoint", "model.encoder_decoder=true"]),
+    Case("s2s: target column missing", "summarization",
+         S2S_TRAIN + ["--config.model.encoder_decoder=true"],
+         ["no column 'summary'", "target_column"],
+         files={"train.csv": _csv(["a text,x"] * 12, "document,abstract")}),
+    Case("s2s: empty target", "summarization",
+         S2S_TRAIN + ["--config.model.encoder_decoder=true"],
+         ["1 of 12 train rows", "'summary'", "rows 3"],
+         files={"train.csv": _csv(["a text,a sum", "b text,b sum",
+                                   "c text,"] + ["d,e"] * 9,
+                                  "document,summary")}),
     # -- question answering -----------------------------------------------
     Case("qa: answer not in its context", "question_answering", QA_TRAIN,
          "answer 'fine' of id 'w7' is not in its context at answer_start=0",

@@ -51,3 +51,33 @@ class PadToLongest:
         for row, seq in enumerate(values):
             out[row, :len(seq)] = seq
         return out
+
+
+class PadSourceAndTarget:
+    """Seq2seq batches: the source (`input_ids`, `attention_mask`) and the
+    target (`decoder_input_ids`, `decoder_attention_mask`, and `labels`,
+    padded with -100 so the loss ignores padding) each padded to its own
+    longest sequence in the batch."""
+
+    def __init__(self, pad_id: int, decoder_pad_id: int = None):
+        self.source = PadToLongest(pad_id=pad_id)
+        self.decoder_pad_id = pad_id if decoder_pad_id is None \
+            else decoder_pad_id
+
+    def __call__(self, features: list) -> dict:
+        batch = self.source([{"input_ids": f["input_ids"]}
+                             for f in features])
+        if "decoder_input_ids" not in features[0]:
+            return batch
+        targets = [f["decoder_input_ids"] for f in features]
+        width = max(len(t) for t in targets)
+        batch["decoder_input_ids"] = PadToLongest._pad(
+            targets, width, self.decoder_pad_id)
+        mask = np.zeros((len(features), width), np.int32)
+        for row, seq in enumerate(targets):
+            mask[row, :len(seq)] = 1
+        batch["decoder_attention_mask"] = mask
+        if "labels" in features[0]:
+            batch["labels"] = PadToLongest._pad(
+                [f["labels"] for f in features], width, -100)
+        return batch

@@ -16,6 +16,8 @@ import numpy as np
 import tensorflow as tf
 
 MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# An encoder-decoder's target side (teacher forcing), where a task has one.
+DECODER_INPUTS = ("decoder_input_ids", "decoder_attention_mask")
 
 
 def to_tf_dataset(dataset: datasets.Dataset, *, batch_size: int,
@@ -141,8 +143,8 @@ def index_stream(dataset: datasets.Dataset, batches, *, collate_fn,
     `num_batches`, how many batches `batches()` yields, becomes the
     stream's cardinality (checked as it runs): Keras then knows where the
     data ends instead of warning that it "ran out of data"."""
-    inputs = [c for c in (*MODEL_INPUTS, label_column)
-              if c in dataset.column_names]
+    names = (*MODEL_INPUTS, *DECODER_INPUTS, label_column)
+    inputs = [c for c in names if c in dataset.column_names]
     source = dataset.select_columns(inputs).with_format(None)
 
     def collate(indices):
@@ -152,7 +154,7 @@ def index_stream(dataset: datasets.Dataset, batches, *, collate_fn,
         return [np.asarray(batch[k]).astype(np.int32) for k in keys]
 
     sample = collate_fn([source[i] for i in range(min(2, len(source)))])
-    keys = [k for k in (*MODEL_INPUTS, label_column) if k in sample]
+    keys = [k for k in names if k in sample]
     ranks = {k: np.ndim(sample[k]) for k in keys}
 
     def structure(*tensors):

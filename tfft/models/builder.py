@@ -57,7 +57,8 @@ def build(model_config, task) -> ModelBundle:
     module = family_module(model_config.family)
     path = resolve_path(model_config.path)
     model = module.build(path, model_config, task)
-    model(head_weights.dummy_inputs(), training=False)
+    model(head_weights.dummy_inputs(task.output_kind == "generated"),
+          training=False)
     return ModelBundle(model_config.family, model,
                        module.load_tokenizer(path))
 

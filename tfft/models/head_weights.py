@@ -9,12 +9,17 @@ import tensorflow as tf
 FILE = "tfft_head.npz"
 
 
-def dummy_inputs() -> dict:
-    """A one-example batch in tfft's canonical input names."""
+def dummy_inputs(decoder: bool = False) -> dict:
+    """A one-example batch in tfft's canonical input names (`decoder`: an
+    encoder-decoder's decoder inputs too)."""
     ids = tf.constant([[1, 2, 0]], tf.int32)
-    return {"input_ids": ids,
-            "attention_mask": tf.constant([[1, 1, 0]], tf.int32),
-            "token_type_ids": tf.zeros_like(ids)}
+    inputs = {"input_ids": ids,
+              "attention_mask": tf.constant([[1, 1, 0]], tf.int32),
+              "token_type_ids": tf.zeros_like(ids)}
+    if decoder:
+        inputs.update(decoder_input_ids=ids[:, :2],
+                      decoder_attention_mask=tf.ones_like(ids[:, :2]))
+    return inputs
 
 
 def save(head_layers: dict, directory: str) -> None:
@@ -29,8 +34,13 @@ def load(model, directory: str) -> None:
     """Builds `model` with a dummy batch, then restores its head layers."""
     if not model.head_layers:
         return
-    model(dummy_inputs(), training=False)
+    model(dummy_inputs(_seq2seq(model)), training=False)
     with np.load(os.path.join(directory, FILE)) as saved:
         for name, layer in model.head_layers.items():
             n = len(layer.get_weights())
             layer.set_weights([saved[f"{name}/{i}"] for i in range(n)])
+
+
+def _seq2seq(model) -> bool:
+    return getattr(getattr(model, "task", None), "output_kind",
+                   "") == "generated"

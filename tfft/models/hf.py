@@ -7,6 +7,7 @@ hub name when a hub is reachable. The head is either tfft's (on
 """
 
 import copy
+import inspect
 import json
 import os
 
@@ -19,6 +20,7 @@ from transformers.modeling_tf_pytorch_utils import (
 )
 
 from tfft import keras_compat
+from tfft.data.pipeline import DECODER_INPUTS
 from tfft.errors import UserError
 from tfft.errors import first_line
 from tfft.models import native
@@ -42,6 +44,11 @@ class Tokenizer:
         self.start_id = hf_tokenizer.cls_token_id
         self.end_id = hf_tokenizer.sep_token_id
         self.unk_id = hf_tokenizer.unk_token_id
+        # The decoder's first input when generating (seq2seq): the model
+        # config's decoder_start_token_id (`load_tokenizer` sets it), else
+        # the start token (BERT2BERT), else padding (T5's convention).
+        self.decoder_start_id = (self.start_id if self.start_id is not None
+                                 else self.pad_id)
 
     def in_graph(self):
         """The same tokenization as TF ops: strings -> ragged ids."""
@@ -63,6 +70,11 @@ class Tokenizer:
             return []
         return self.hf(list(words), add_special_tokens=False)["input_ids"]
 
+    def decode(self, ids) -> str:
+        """Token ids -> text, without special tokens."""
+        return self.hf.decode(list(ids), skip_special_tokens=True,
+                              clean_up_tokenization_spaces=True)
+
     def save(self, directory):
         self.hf.save_pretrained(directory)
 
@@ -75,7 +87,15 @@ def load_tokenizer(path: str) -> Tokenizer:
             f"could not load a tokenizer from {path!r} ({first_line(e)}); the "
             "folder needs tokenizer.json or vocab.txt + tokenizer_config.json"
         ) from e
-    return Tokenizer(tok)
+    tokenizer = Tokenizer(tok)
+    try:
+        start = getattr(transformers.AutoConfig.from_pretrained(path),
+                        "decoder_start_token_id", None)
+    except Exception:  # a tokenizer-only folder: no model config
+        start = None
+    if start is not None:
+        tokenizer.decoder_start_id = start
+    return tokenizer
 
 
 class TaskModel(KERAS.Model):
@@ -92,6 +112,8 @@ class TaskModel(KERAS.Model):
         self.head_layers = head_layers
         self.native = native
         self._accumulation = None
+        self._takes_token_types = "token_type_ids" in inspect.signature(
+            encoder.call).parameters
 
     def enable_gradient_accumulation(self, steps: int) -> None:
         """Apply the mean gradient of `steps` micro-batches as one optimizer
@@ -144,11 +166,14 @@ class TaskModel(KERAS.Model):
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def call(self, inputs, training=False):
+        # An encoder-decoder (seq2seq) also takes the decoder's inputs.
+        extra = {k: inputs[k] for k in DECODER_INPUTS if k in inputs}
+        if self._takes_token_types:  # T5 and BART have no token types
+            extra["token_type_ids"] = inputs.get("token_type_ids")
         outputs = self.encoder(
             input_ids=inputs["input_ids"],
             attention_mask=inputs["attention_mask"],
-            token_type_ids=inputs.get("token_type_ids"),
-            training=training,
+            training=training, **extra,
         )
         if self.native:
             return self.task.native_logits(outputs, inputs)
@@ -195,7 +220,9 @@ def _pt_safetensors(path):
     return file if fmt == "pt" else None
 
 
-def _instantiate(cls, path, config, init):
+def _instantiate(cls, path, config, init, new=()):
+    """`cls` for `path`'s checkpoint; `new`: name parts of weights the
+    checkpoint may lack (they keep their fresh initialisation)."""
     if init == "random":
         model = cls.from_config(config)
         model(model.dummy_inputs, training=False)
@@ -207,7 +234,7 @@ def _instantiate(cls, path, config, init):
         _, info = load_pytorch_state_dict_in_tf2_model(
             model, load_file(pt_file), allow_missing_keys=True,
             output_loading_info=True, skip_logger_warnings=True)
-        _check_loading(path, model, info)
+        _check_loading(path, model, info, new)
         return model
     if os.path.isdir(path) and not any(
             os.path.exists(os.path.join(path, f)) for f in WEIGHT_FILES):
@@ -223,12 +250,13 @@ def _instantiate(cls, path, config, init):
         ) from e
 
 
-def _check_loading(path, model, info):
+def _check_loading(path, model, info, new=()):
     """Every backbone weight must come from the checkpoint; only the task
-    head may be new."""
+    head (and weights named by `new`) may be new."""
     head_prefixes = ("classifier", "qa_outputs", "score", "pooler")
     missing = [k for k in info["missing_keys"]
-               if k.split(".")[0] not in head_prefixes]
+               if k.split(".")[0] not in head_prefixes
+               and not any(part in k for part in new)]
     if missing or info["mismatched_keys"]:
         raise UserError(
             f"the checkpoint at {path} does not fit the "
@@ -240,6 +268,9 @@ def _check_loading(path, model, info):
 def build(path: str, model_config, task):
     """The task model for `path` (call inside the strategy scope)."""
     config = _hf_config(path, task)
+    if task.hf_auto_class == "TFAutoModelForSeq2SeqLM":
+        return TaskModel(_seq2seq(path, config, model_config), task, {},
+                         native=True)
     if model_config.head == "native":
         cls = getattr(transformers, task.hf_auto_class)
         encoder = _instantiate(cls, path, config, model_config.init)
@@ -248,6 +279,52 @@ def build(path: str, model_config, task):
                            model_config.init)
     pooling.freeze_unused_pooler(encoder, model_config.pooling)
     return TaskModel(encoder, task, task.build_head(KERAS, model_config))
+
+
+def _seq2seq(path, config, model_config):
+    """The transformers seq2seq model: the checkpoint's own (T5, BART,
+    ...), or with `model.encoder_decoder` an encoder-decoder warm-started
+    from an encoder-only checkpoint (BERT2BERT, Rothe et al. 2020): the
+    encoder and the decoder both start from it; the decoder's
+    cross-attention and LM head transform are new (its output projection
+    is tied to the word embeddings)."""
+    init = model_config.init
+    if config.is_encoder_decoder:
+        return _instantiate(transformers.TFAutoModelForSeq2SeqLM, path,
+                            config, init)
+    if not model_config.encoder_decoder:
+        raise UserError(
+            f"{path} is an encoder-only checkpoint ({config.model_type}) "
+            "with no decoder; summarization needs an encoder-decoder (T5, "
+            "BART, ...), or set --config.model.encoder_decoder=true to "
+            "warm-start one from it (BERT2BERT)")
+    encoder = _instantiate(transformers.TFAutoModel, path, config, init)
+    pooling.freeze_unused_pooler(encoder, "cls")
+    decoder_config = copy.deepcopy(config)
+    decoder_config.is_decoder = True
+    decoder_config.add_cross_attention = True
+    decoder = _instantiate(transformers.TFAutoModelForCausalLM, path,
+                           decoder_config, init,
+                           new=("crossattention", "cls.predictions"))
+    # Built from its config, so that its weights carry the names
+    # `save_pretrained` / `from_pretrained` use ("encoder/...",
+    # "decoder/..."); built from the two models, they would not, and a
+    # reloaded folder would come back freshly initialised. The loaded
+    # weights are then copied in, layer for layer.
+    model = transformers.TFEncoderDecoderModel(
+        config=transformers.EncoderDecoderConfig.from_encoder_decoder_configs(
+            encoder.config, decoder.config))
+    model(model.dummy_inputs, training=False)
+    model.encoder.set_weights(encoder.get_weights())
+    model.decoder.set_weights(decoder.get_weights())
+    tokenizer = load_tokenizer(path)
+    model.config.decoder_start_token_id = tokenizer.start_id
+    model.config.eos_token_id = tokenizer.end_id
+    model.config.pad_token_id = tokenizer.pad_id
+    model.generation_config.decoder_start_token_id = tokenizer.start_id
+    model.generation_config.eos_token_id = tokenizer.end_id
+    model.generation_config.pad_token_id = tokenizer.pad_id
+    return model
 
 
 def save_checkpoint(model: TaskModel, directory: str, task,

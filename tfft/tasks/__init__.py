@@ -11,6 +11,7 @@ TASKS = {
         "tfft.tasks.token_classification:TokenClassification",
     "question_answering":
         "tfft.tasks.question_answering:QuestionAnswering",
+    "summarization": "tfft.tasks.summarization:Summarization",
 }
 
 

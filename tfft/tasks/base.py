@@ -34,11 +34,12 @@ For export (`tfft/export/saved_model.py`):
   serving_fn(model, graph_tok)      TF function: strings -> named outputs
   serving_predictions(outputs, examples)   those outputs -> records
 
-`outputs` are `tfft.inference.model_outputs`: an array [features, ...]
-for one output row per feature, or a list of per-token arrays trimmed to
-each feature's length. `state()` returns what the task learned from data
-(e.g. label names); it is saved with the model and given back to the
-constructor.
+`outputs` are `Task.outputs`: by default `tfft.inference.model_outputs`,
+an array [features, ...] for one output row per feature, or a list of
+per-token arrays trimmed to each feature's length; a generating task
+returns its generated texts instead. `state()` returns what the task
+learned from data (e.g. label names); it is saved with the model and given
+back to the constructor.
 """
 
 import abc
@@ -183,6 +184,14 @@ class Task(abc.ABC):
         return []
 
     # -- evaluation -------------------------------------------------------
+    def outputs(self, model, features, tokenizer, batch_size: int):
+        """What `evaluate` and `predictions` read, for every feature: the
+        model's outputs (`tfft.inference.model_outputs`); a generating
+        task returns its generations instead."""
+        from tfft.inference import model_outputs
+
+        return model_outputs(model, self, features, tokenizer, batch_size)
+
     @abc.abstractmethod
     def evaluate(self, outputs, features, examples) -> dict:
         """Metrics (tfft's evaluate modules) of `outputs` on a split."""

@@ -1,0 +1,245 @@
+"""Summarization (seq2seq): a source text in, a generated text out.
+
+The model is an encoder-decoder trained with teacher forcing: the target's
+ids are the labels, and the decoder reads them shifted right behind the
+model's decoder start token (as transformers' `shift_tokens_right`); the
+loss ignores padding. Evaluation generates (greedy or beam search, the
+`generate.*` config) and scores ROUGE-1/2/L/Lsum (`tfft.metrics`'s `rouge`,
+stemmer on), with the generated length and the lead-3 baseline (the
+source's first three sentences as the summary) beside them.
+
+The hf family only for now: any `TFAutoModelForSeq2SeqLM` checkpoint (T5,
+BART, ...); keras-hub's `Seq2SeqLM` tasks and the generating SavedModel
+are not built yet.
+"""
+
+import numpy as np
+
+from tfft.data import sources
+from tfft.errors import UserError
+from tfft.tasks.base import Task
+
+SOURCE, TARGET = "source", "target"
+LEAD_K = 3
+
+
+def lead(text: str, k: int = LEAD_K) -> str:
+    """The first `k` sentences of `text` (the lead-k baseline)."""
+    from tfft.metrics import sentences
+
+    return " ".join(sentences.split(text)[:k])
+
+
+def rouge(predictions, references) -> dict:
+    from tfft import metrics
+
+    return metrics.load("rouge").compute(
+        predictions=list(predictions), references=list(references),
+        use_stemmer=True)
+
+
+def _has_decoder(path) -> bool:
+    """Whether a local checkpoint's config.json is an encoder-decoder's
+    (T5, BART, transformers' EncoderDecoder ...); True where it cannot be
+    read (a hub name: the loader says)."""
+    import json
+    import os
+
+    from tfft import assets
+
+    try:
+        file = os.path.join(assets.resolve_model_path(path), "config.json")
+        with open(file) as f:
+            config = json.load(f)
+    except (OSError, ValueError, UserError):
+        return True
+    return bool(config.get("is_encoder_decoder")) or config.get(
+        "model_type") == "encoder-decoder"
+
+
+class Summarization(Task):
+    name = "summarization"
+    hf_auto_class = "TFAutoModelForSeq2SeqLM"
+    pipeline_tag = "summarization"
+    main_metric = "rougeL"
+    output_kind = "generated"
+    # The seq2seq model is the transformers class itself: no tfft head.
+    native_only = True
+
+    @property
+    def input_columns(self):
+        return [SOURCE]
+
+    def validate_config(self):
+        d, m = self.config.data, self.config.model
+        for name in ("source_column", "target_column"):
+            if not getattr(d, name):
+                raise UserError(f"config data.{name} is empty; set it")
+        if m.family != "hf":
+            raise UserError(
+                "summarization is built for model.family=hf so far (keras-hub"
+                " Seq2SeqLM tasks are not wired yet); set "
+                "--config.model.family=hf")
+        for name in ("max_source_length", "max_target_length"):
+            if getattr(d, name) < 4:
+                raise UserError(f"config data.{name} must be at least 4")
+        if not m.encoder_decoder and not _has_decoder(m.path):
+            raise UserError(
+                f"config model.path={m.path!r} is an encoder-only checkpoint "
+                "with no decoder; summarization needs an encoder-decoder (T5,"
+                " BART, ...), or set --config.model.encoder_decoder=true to "
+                "warm-start one from it (BERT2BERT)")
+
+    # -- data -------------------------------------------------------------
+    def _examples(self, dataset, split, labeled):
+        d = self.config.data
+        wanted = [d.source_column] + ([d.target_column] if labeled else [])
+        for column in wanted:
+            if column not in dataset.column_names:
+                field = ("source_column" if column == d.source_column
+                         else "target_column")
+                raise UserError(
+                    f"the {split} data has no column {column!r}; its columns "
+                    f"are {dataset.column_names}; set --config.data.{field} "
+                    "to the right name")
+        if len(dataset) == 0:
+            raise UserError(f"the {split} split is empty; give it examples")
+        dataset = self.require_texts(dataset, split, wanted,
+                                     inputs=not labeled)
+        import datasets
+
+        columns = {SOURCE: dataset[d.source_column][:]}
+        if labeled:
+            columns[TARGET] = dataset[d.target_column][:]
+        return datasets.Dataset.from_dict(columns)
+
+    def prepare(self, splits):
+        from tfft.data import splits as splits_lib
+
+        examples = type(splits)({
+            split: self._examples(dataset, split, labeled=True)
+            for split, dataset in splits.items()})
+        return splits_lib.complete(examples, self.config.data,
+                                   self.config.seed)
+
+    def prepare_labeled(self, dataset, split):
+        return self._examples(dataset, split, labeled=True)
+
+    def read_inputs(self, path):
+        dataset = sources.read_inputs(path, [self.config.data.source_column])
+        return self._examples(dataset, f"input ({path})", labeled=False)
+
+    def tokenize(self, dataset, tokenizer):
+        d = self.config.data
+        prefix = d.source_prefix
+
+        def encode(batch):
+            out = {"input_ids": tokenizer.encode(
+                [prefix + t for t in batch[SOURCE]],
+                max_length=d.max_source_length)["input_ids"]}
+            if TARGET in batch:
+                labels = tokenizer.encode(
+                    batch[TARGET], max_length=d.max_target_length)[
+                        "input_ids"]
+                out["labels"] = labels
+                out["decoder_input_ids"] = [
+                    [tokenizer.decoder_start_id] + ids[:-1] for ids in labels]
+            return out
+
+        return dataset.map(encode, batched=True, batch_size=1024,
+                           keep_in_memory=True, load_from_cache_file=False,
+                           remove_columns=dataset.column_names)
+
+    def collator(self, tokenizer, static=False):
+        from tfft.data.collators import PadSourceAndTarget
+
+        del static
+        return PadSourceAndTarget(pad_id=tokenizer.pad_id)
+
+    # -- model ------------------------------------------------------------
+    def build_head(self, keras, model_config):
+        return {}
+
+    def apply_head(self, layers, features, training):
+        raise NotImplementedError("summarization uses the model's own LM "
+                                  "head (native_only)")
+
+    def build_losses(self, keras):
+        from tfft.tasks.token_classification import token_loss
+
+        return token_loss
+
+    # -- generation and evaluation ----------------------------------------
+    def generation_options(self) -> dict:
+        g = self.config.generate
+        options = {"max_new_tokens": g.max_new_tokens,
+                   "num_beams": g.num_beams,
+                   "length_penalty": g.length_penalty,
+                   "min_length": g.min_length}
+        if g.no_repeat_ngram_size:
+            options["no_repeat_ngram_size"] = g.no_repeat_ngram_size
+        return options
+
+    def outputs(self, model, features, tokenizer, batch_size: int):
+        """The generated text of every feature (decoded without the
+        decoder start, the end token and padding)."""
+        import tensorflow as tf
+
+        generator = model.encoder  # the transformers seq2seq model
+        collate = self.collator(tokenizer)
+        ids = features["input_ids"][:]
+        stop = {tokenizer.pad_id, tokenizer.end_id, tokenizer.decoder_start_id}
+        generated = []
+        for start in range(0, len(ids), batch_size):
+            batch = collate([{"input_ids": x}
+                             for x in ids[start:start + batch_size]])
+            out = generator.generate(
+                input_ids=tf.constant(batch["input_ids"]),
+                attention_mask=tf.constant(batch["attention_mask"]),
+                **self.generation_options()).numpy()
+            for row in out:
+                tokens = list(row[1:])  # after the decoder start
+                end = next((i for i, t in enumerate(tokens)
+                            if t == tokenizer.end_id), len(tokens))
+                generated.append(tokenizer.decode(
+                    [int(t) for t in tokens[:end] if t not in stop]))
+        return generated
+
+    def evaluate(self, outputs, features, examples) -> dict:
+        summaries = list(outputs)
+        references = examples[TARGET][:]
+        scores = rouge(summaries, references)
+        baseline = rouge([lead(s) for s in examples[SOURCE][:]], references)
+        lengths = [len(s.split()) for s in summaries]
+        return {**scores,
+                "gen_len": float(np.mean(lengths)) if lengths else 0.0,
+                **{f"lead{LEAD_K}_{k}": v for k, v in baseline.items()}}
+
+    def predictions(self, outputs, features, examples, **options) -> list:
+        del features, options
+        summaries = list(outputs)
+        records = []
+        for i, summary in enumerate(summaries):
+            record = {SOURCE: examples[SOURCE][i], "summary": summary}
+            if TARGET in examples.column_names:
+                record[TARGET] = examples[TARGET][i]
+            records.append(record)
+        return records
+
+    # -- export -----------------------------------------------------------
+    def serving_outputs(self, outputs):
+        raise UserError("tfft-export of a summarization model is not built "
+                        "yet (the generating SavedModel); use tfft-predict")
+
+    def serving_fn(self, model, tokenizer):
+        return self.serving_outputs(None)
+
+    def serving_predictions(self, outputs, examples, **options):
+        return self.serving_outputs(None)
+
+    # -- pipeline ---------------------------------------------------------
+    def pipeline_result(self, record, **options):
+        return {"summary_text": record["summary"]}
+
+    def pipeline_single(self, result):
+        return [result]  # as transformers' summarization pipeline
