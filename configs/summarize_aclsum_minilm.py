@@ -12,7 +12,18 @@ scored by greedy generation.
 Command:
   tfft-train --config=configs/summarize_aclsum_minilm.py --workdir=runs/aclsum
 
-Expected on 2 CPU cores: RESULT
+Expected on 2 CPU cores (measured 2026-12-02; 20 epochs of 13 batches,
+learning rate 3e-4, bf16, greedy generation of at most 96 tokens with no
+repeated trigram; the best epoch by val_rougeL kept: epoch 7): on the 100
+test papers ROUGE-1/2/L/Lsum 31.0 / 7.4 / 19.3 / 24.3 (rouge_score,
+stemmer on), 56 words generated on average; the lead-3 baseline (the
+abstract's first three sentences), which the run reports beside it as
+lead3_*: 40.7 / 14.9 / 25.8 / 34.8. With 100 training papers the
+warm-started decoder does not reach lead-3 (validation ROUGE-L peaks at
+epoch 7 while the training loss keeps falling). fit 1,429 s, tfft-train
+1,567 s (26 min wall, sharing the machine with tests part of the time).
+`tfft-evaluate --workdir=runs/aclsum --split=test` reproduces the test
+figures from model/ (98 s).
 """
 
 import os

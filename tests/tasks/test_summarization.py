@@ -160,6 +160,7 @@ def test_tiny_models_learn_to_copy_and_generate_it(tmp_path, kind, epochs,
     c.train.learning_rate = learning_rate
     c.train.warmup_ratio = 0.05
     c.train.verbose = 0
+    c.train.validation_metrics = False  # no generation each epoch: faster
     c.generate.max_new_tokens = 12
     workdir = str(tmp_path / "run")
     results = trainer.train(c, workdir)
