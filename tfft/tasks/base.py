@@ -104,6 +104,19 @@ class Task(abc.ABC):
     # is always refused.
     answers_empty_inputs: bool = True
 
+    def require_columns(self, dataset, split, fields, what="examples"):
+        """`dataset` has a column for each `fields` entry (config field of
+        `data` -> the column it names) and at least one row."""
+        for field in fields:
+            column = getattr(self.config.data, field)
+            if column not in dataset.column_names:
+                raise UserError(
+                    f"the {split} data has no column {column!r}; its columns "
+                    f"are {dataset.column_names}; set --config.data.{field} "
+                    "to the right name")
+        if len(dataset) == 0:
+            raise UserError(f"the {split} split is empty; give it {what}")
+
     def require_texts(self, dataset, split, columns=None, inputs=False):
         """`dataset` without empty or missing inputs in `columns` (default
         `input_columns`): refused, or dropped with `data.empty_texts=drop`

@@ -101,19 +101,9 @@ class QuestionAnswering(Task):
         import datasets
 
         d = self.config.data
-        wanted = [d.question_column, d.context_column] + (
-            [d.answers_column] if labeled else [])
-        for column in wanted:
-            if column not in dataset.column_names:
-                field = {d.question_column: "question_column",
-                         d.context_column: "context_column"}.get(
-                             column, "answers_column")
-                raise UserError(
-                    f"the {split} data has no column {column!r}; its columns "
-                    f"are {dataset.column_names}; set --config.data.{field} "
-                    "to the right name")
-        if len(dataset) == 0:
-            raise UserError(f"the {split} split is empty; give it questions")
+        self.require_columns(
+            dataset, split, ["question_column", "context_column"]
+            + (["answers_column"] if labeled else []), what="questions")
         dataset = self.require_texts(
             dataset, split, [d.question_column, d.context_column],
             inputs=not labeled)

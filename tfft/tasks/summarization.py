@@ -93,19 +93,11 @@ class Summarization(Task):
     # -- data -------------------------------------------------------------
     def _examples(self, dataset, split, labeled):
         d = self.config.data
-        wanted = [d.source_column] + ([d.target_column] if labeled else [])
-        for column in wanted:
-            if column not in dataset.column_names:
-                field = ("source_column" if column == d.source_column
-                         else "target_column")
-                raise UserError(
-                    f"the {split} data has no column {column!r}; its columns "
-                    f"are {dataset.column_names}; set --config.data.{field} "
-                    "to the right name")
-        if len(dataset) == 0:
-            raise UserError(f"the {split} split is empty; give it examples")
-        dataset = self.require_texts(dataset, split, wanted,
-                                     inputs=not labeled)
+        fields = ["source_column"] + (["target_column"] if labeled else [])
+        self.require_columns(dataset, split, fields)
+        dataset = self.require_texts(
+            dataset, split, [getattr(d, f) for f in fields],
+            inputs=not labeled)
         import datasets
 
         columns = {SOURCE: dataset[d.source_column][:]}
