@@ -390,6 +390,11 @@ CASES = [
          files={"train.csv": _csv(["a text,a sum", "b text,b sum",
                                    "c text,"] + ["d,e"] * 9,
                                   "document,summary")}),
+    Case("s2s: export.dir", "summarization",
+         S2S_TRAIN + ["--config.model.encoder_decoder=true",
+                      "--config.export.dir={s}/export"],
+         ["summarization model has no SavedModel export yet",
+          "export.dir"]),
     # -- question answering -----------------------------------------------
     Case("qa: answer not in its context", "question_answering", QA_TRAIN,
          "answer 'fine' of id 'w7' is not in its context at answer_start=0",

@@ -26,10 +26,12 @@ def main(argv):
     common.require_flags(workdir=_WORKDIR.value, export_dir=_EXPORT_DIR.value)
     from tfft import assets
     from tfft import paths
+    from tfft import trained
 
     # Cheap checks before TensorFlow loads, so bad input fails at once.
     run = run_folder.RunFolder(_WORKDIR.value)
     run.require_complete()
+    trained.run_task(run.workdir)[1].check_exportable()
     paths.check_folder(
         _EXPORT_DIR.value, "--export_dir",
         need_bytes=assets.weights_bytes(run.path(run_folder.MODEL)),

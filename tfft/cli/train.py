@@ -23,12 +23,14 @@ def preflight(config, workdir):
     from tfft import paths
     from tfft import run_folder
     from tfft.data import sources
+    from tfft.tasks import get_task
     from tfft.tasks import prepare_data
 
     config_lib.validate(config)
     run_folder.RunFolder(workdir).refuse_completed()
     paths.check_folder(workdir, "--workdir")
     if config.export.dir:
+        get_task(config.task, config).check_exportable()
         paths.check_folder(config.export.dir, "--config.export.dir")
     if config.push.repo_id:
         from tfft import hub

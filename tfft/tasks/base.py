@@ -214,6 +214,15 @@ class Task(abc.ABC):
         """One JSON-serialisable record per example."""
 
     # -- export -----------------------------------------------------------
+    # Why the task has no SavedModel export yet ("" when it has one): the
+    # commands refuse `tfft-export` and `export.dir` with it before any
+    # work.
+    export_refusal: str = ""
+
+    def check_exportable(self) -> None:
+        if self.export_refusal:
+            raise UserError(self.export_refusal)
+
     def serving_inputs(self) -> list:
         """The string inputs of the raw-text signature, in order."""
         return ["text"]

@@ -219,15 +219,19 @@ class Summarization(Task):
         return records
 
     # -- export -----------------------------------------------------------
+    export_refusal = (
+        "a summarization model has no SavedModel export yet (the generating "
+        "SavedModel is not built); drop --export_dir / export.dir and use "
+        "tfft-predict or tfft.pipeline")
+
     def serving_outputs(self, outputs):
-        raise UserError("tfft-export of a summarization model is not built "
-                        "yet (the generating SavedModel); use tfft-predict")
+        self.check_exportable()
 
     def serving_fn(self, model, tokenizer):
-        return self.serving_outputs(None)
+        self.check_exportable()
 
     def serving_predictions(self, outputs, examples, **options):
-        return self.serving_outputs(None)
+        self.check_exportable()
 
     # -- pipeline ---------------------------------------------------------
     def pipeline_result(self, record, **options):
