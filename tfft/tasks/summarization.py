@@ -209,12 +209,14 @@ class Summarization(Task):
 
     def predictions(self, outputs, features, examples, **options) -> list:
         del features, options
-        summaries = list(outputs)
+        sources = examples[SOURCE][:]  # whole columns: rows are slow
+        targets = (examples[TARGET][:] if TARGET in examples.column_names
+                   else None)
         records = []
-        for i, summary in enumerate(summaries):
-            record = {SOURCE: examples[SOURCE][i], "summary": summary}
-            if TARGET in examples.column_names:
-                record[TARGET] = examples[TARGET][i]
+        for i, summary in enumerate(outputs):
+            record = {SOURCE: sources[i], "summary": summary}
+            if targets is not None:
+                record[TARGET] = targets[i]
             records.append(record)
         return records
 
