@@ -37,20 +37,6 @@ def free_bytes(path: str) -> int:
     return shutil.disk_usage(nearest_existing(path)).free
 
 
-def size_of(path: str) -> int:
-    """Bytes under `path` (a file or a folder; 0 if absent)."""
-    if os.path.isfile(path):
-        return os.path.getsize(path)
-    total = 0
-    for root, _, files in os.walk(path):
-        for name in files:
-            try:
-                total += os.path.getsize(os.path.join(root, name))
-            except OSError:
-                pass
-    return total
-
-
 def megabytes(n: int) -> str:
     return f"{max(n, 0) / MB:,.0f} MB" if n >= MB else f"{n / 1024:,.0f} KB"
 
