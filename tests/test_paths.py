@@ -34,10 +34,10 @@ def test_files_in_the_way(tmp_path):
 def test_free_space_is_compared_with_what_will_be_written(tmp_path):
     free = paths.free_bytes(str(tmp_path / "new"))
     assert free > 0
-    paths.check_folder(str(tmp_path), "--export_dir", need_bytes=1)
+    paths.check_space(str(tmp_path), "--export_dir", 1, "the SavedModel")
     with pytest.raises(UserError) as e:
-        paths.check_folder(str(tmp_path), "--export_dir",
-                           need_bytes=free * 4, purpose="the SavedModel")
+        paths.check_space(str(tmp_path), "--export_dir", free * 4,
+                          "the SavedModel")
     assert "its file system has" in str(e.value)
     assert "the SavedModel needs about" in str(e.value)
     assert str(e.value).endswith("free space or pass another --export_dir")

@@ -41,11 +41,9 @@ def megabytes(n: int) -> str:
     return f"{max(n, 0) / MB:,.0f} MB" if n >= MB else f"{n / 1024:,.0f} KB"
 
 
-def check_folder(path: str, flag: str, need_bytes: int = 0,
-                 purpose: str = "") -> str:
+def check_folder(path: str, flag: str) -> str:
     """`path` can be a folder tfft writes into (it may not exist yet).
-    `need_bytes` > 0: its file system must have that much free. Returns
-    the absolute path."""
+    Returns the absolute path."""
     target = _absolute(path)
     found = nearest_existing(target)
     if not os.path.isdir(found):
@@ -53,14 +51,19 @@ def check_folder(path: str, flag: str, need_bytes: int = 0,
                  else f"is under {found}, which is a file")
         raise UserError(f"{flag} {path} {where}; pass a folder path")
     _try_write(found, flag, path)
-    if need_bytes > 0:
-        free = shutil.disk_usage(found).free
-        if free < need_bytes:
-            raise UserError(
-                f"{flag} {path}: its file system has {megabytes(free)} free "
-                f"and {purpose or 'this'} needs about "
-                f"{megabytes(need_bytes)}; free space or pass another {flag}")
     return target
+
+
+def check_space(path: str, flag: str, need_bytes: int,
+                purpose: str) -> None:
+    """The file system that holds (or will hold) `path` has `need_bytes`
+    free for `purpose`."""
+    free = free_bytes(path)
+    if free < need_bytes:
+        raise UserError(
+            f"{flag} {path}: its file system has {megabytes(free)} free and "
+            f"{purpose} needs about {megabytes(need_bytes)}; free space or "
+            f"pass another {flag}")
 
 
 def check_file(path: str, flag: str) -> str:

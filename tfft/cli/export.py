@@ -32,10 +32,10 @@ def main(argv):
     run = run_folder.RunFolder(_WORKDIR.value)
     run.require_complete()
     trained.run_task(run.workdir)[1].check_exportable()
-    paths.check_folder(
-        _EXPORT_DIR.value, "--export_dir",
-        need_bytes=assets.weights_bytes(run.path(run_folder.MODEL)),
-        purpose="the SavedModel")
+    paths.check_folder(_EXPORT_DIR.value, "--export_dir")
+    paths.check_space(_EXPORT_DIR.value, "--export_dir",
+                      assets.weights_bytes(run.path(run_folder.MODEL)),
+                      "the SavedModel")
     from tfft.export.saved_model import export_run
 
     path, report = export_run(_WORKDIR.value, _EXPORT_DIR.value,

@@ -45,10 +45,9 @@ def preflight(config, workdir):
         model, weights=config.model.init == "pretrained")
     # At least one checkpoint (weights and the optimizer's two moments)
     # and model/ are on disk at once.
-    paths.check_folder(workdir, "--workdir",
-                       need_bytes=4 * assets.weights_bytes(model),
-                       purpose="training (a checkpoint with the optimizer "
-                       "state, and model/)")
+    paths.check_space(workdir, "--workdir", 4 * assets.weights_bytes(model),
+                      "training (a checkpoint with the optimizer state, and "
+                      "model/)")
     return prepare_data(config)
 
 

@@ -34,13 +34,8 @@ def load(model, directory: str) -> None:
     """Builds `model` with a dummy batch, then restores its head layers."""
     if not model.head_layers:
         return
-    model(dummy_inputs(_seq2seq(model)), training=False)
+    model(dummy_inputs(), training=False)
     with np.load(os.path.join(directory, FILE)) as saved:
         for name, layer in model.head_layers.items():
             n = len(layer.get_weights())
             layer.set_weights([saved[f"{name}/{i}"] for i in range(n)])
-
-
-def _seq2seq(model) -> bool:
-    return getattr(getattr(model, "task", None), "output_kind",
-                   "") == "generated"

@@ -71,6 +71,23 @@ def dense_head(keras, model_config, num_labels) -> dict:
     }
 
 
+def token_loss(y_true, y_pred):
+    """Cross-entropy over the labelled tokens (ignoring -100 and padding:
+    token classification's tags, a seq2seq model's target tokens),
+    as a per-token loss whose mean over the batch is the mean over the
+    labelled tokens (both Keras flavours reduce by the mean)."""
+    import tensorflow as tf
+
+    y_true = tf.cast(y_true, tf.int32)
+    valid = y_true >= 0
+    losses = tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.where(valid, y_true, 0), logits=tf.cast(y_pred, tf.float32))
+    losses = tf.where(valid, losses, 0.0)
+    total = tf.cast(tf.size(losses), tf.float32)
+    labelled = tf.reduce_sum(tf.cast(valid, tf.float32))
+    return losses * total / tf.maximum(labelled, 1.0)
+
+
 class Task(abc.ABC):
     name: str = ""
     # transformers class of the task's native head (`model.head=native`),

@@ -18,6 +18,7 @@ import numpy as np
 from tfft.data import sources
 from tfft.errors import UserError
 from tfft.tasks.base import Task
+from tfft.tasks.base import token_loss
 
 SOURCE, TARGET = "source", "target"
 LEAD_K = 3
@@ -157,8 +158,6 @@ class Summarization(Task):
                                   "head (native_only)")
 
     def build_losses(self, keras):
-        from tfft.tasks.token_classification import token_loss
-
         return token_loss
 
     # -- generation and evaluation ----------------------------------------

@@ -27,6 +27,7 @@ from tfft.tasks.base import EXAMPLE_ID
 from tfft.tasks.base import Task
 from tfft.tasks.base import dense_head
 from tfft.tasks.base import label_config
+from tfft.tasks.base import token_loss
 
 LABELS = "labels"  # per-token tag ids of a feature (-100: ignored)
 TAG_IDS = "tag_ids"  # per-word tag ids of an example
@@ -160,19 +161,6 @@ class TokenClassification(Task):
                 "windows share); lower --config.data.stride")
 
     # -- data -------------------------------------------------------------
-    def _check_columns(self, dataset, split, tags=True):
-        d = self.config.data
-        wanted = [d.tokens_column] + ([d.tags_column] if tags else [])
-        missing = [c for c in wanted if c not in dataset.column_names]
-        if missing:
-            which = ("tokens" if missing[0] == d.tokens_column else "tags")
-            raise UserError(
-                f"the {split} data has no column {missing[0]!r}; its columns "
-                f"are {dataset.column_names}; set --config.data."
-                f"{which}_column to the right name")
-        if len(dataset) == 0:
-            raise UserError(f"the {split} split is empty; give it sentences")
-
     def _tag_strings(self, dataset, split):
         """Each row's tags as strings, checked against its tokens."""
         d = self.config.data
@@ -250,7 +238,9 @@ class TokenClassification(Task):
         tag_rows = {}
         splits = type(splits)(splits)
         for split, dataset in splits.items():
-            self._check_columns(dataset, split)
+            self.require_columns(dataset, split,
+                                 ["tokens_column", "tags_column"],
+                                 what="sentences")
             splits[split] = dataset = self.require_texts(
                 dataset, split, [d.tokens_column])
             tag_rows[split] = self._tag_strings(dataset, split)
@@ -262,7 +252,9 @@ class TokenClassification(Task):
         return splits_lib.complete(encoded, d, self.config.seed)
 
     def prepare_labeled(self, dataset, split):
-        self._check_columns(dataset, split)
+        self.require_columns(dataset, split,
+                             ["tokens_column", "tags_column"],
+                             what="sentences")
         dataset = self.require_texts(dataset, split,
                                      [self.config.data.tokens_column])
         return self._encode(dataset, split, self._tag_strings(dataset, split))
@@ -747,19 +739,3 @@ def _word_tags(tags, groups, num_words):
             out[w] = tag
             seen.add(w)
     return out
-
-
-def token_loss(y_true, y_pred):
-    """Cross-entropy over the labelled tokens (ignoring -100 and padding),
-    as a per-token loss whose mean over the batch is the mean over the
-    labelled tokens (both Keras flavours reduce by the mean)."""
-    import tensorflow as tf
-
-    y_true = tf.cast(y_true, tf.int32)
-    valid = y_true >= 0
-    losses = tf.nn.sparse_softmax_cross_entropy_with_logits(
-        labels=tf.where(valid, y_true, 0), logits=tf.cast(y_pred, tf.float32))
-    losses = tf.where(valid, losses, 0.0)
-    total = tf.cast(tf.size(losses), tf.float32)
-    labelled = tf.reduce_sum(tf.cast(valid, tf.float32))
-    return losses * total / tf.maximum(labelled, 1.0)
