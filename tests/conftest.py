@@ -411,3 +411,43 @@ def qa_run(tmp_path_factory):
         "--config.train.epochs=20", "--config.train.batch_size=16",
         "--config.train.learning_rate=0.003",
         "--config.train.precision=float32", "--config.train.verbose=0"])
+
+
+COPY_WORDS = ["good", "great", "fine", "superb", "bad", "awful", "dull",
+              "poor", "movie", "plot", "film", "acting"]
+
+
+def copy_rows(n, seed):
+    """Seq2seq rows whose summary is the document (3-6 words)."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        words = " ".join(rng.choice(COPY_WORDS)
+                         for _ in range(rng.randint(3, 6)))
+        rows.append({"document": words, "summary": words})
+    return rows
+
+
+@pytest.fixture(scope="session")
+def summarize_run(tmp_path_factory):
+    """configs/seq2seq_files.py through `tfft-train`: a BERT2BERT
+    encoder-decoder warm-started from a random 32-wide tiny BERT learns to
+    copy its source (greedy generation), trained once per session."""
+
+    def write(root):
+        return {"train": write_csv(root / "train.csv", copy_rows(800, 0)),
+                "test": write_csv(root / "test.csv", copy_rows(64, 1)),
+                "bert": make_tiny_bert(root / "bert", hidden=32)}
+
+    return shared_run(tmp_path_factory, "summarize_run", write,
+                      "seq2seq_files.py", [
+        "--config.model.init=random", "--config.model.encoder_decoder=true",
+        "--config.data.max_source_length=16",
+        "--config.data.max_target_length=16",
+        "--config.data.validation_size=64.0", "--config.train.epochs=30",
+        "--config.train.batch_size=32", "--config.train.learning_rate=0.003",
+        "--config.train.warmup_ratio=0.05", "--config.train.verbose=0",
+        # no generation each epoch (faster); the last epoch is kept
+        "--config.train.validation_metrics=false",
+        "--config.train.monitor=val_loss", "--config.train.monitor_mode=min",
+        "--config.generate.max_new_tokens=12"])

@@ -162,3 +162,30 @@ def check_model_folder(path: str, what: str = "--config.model.path",
             problem = weights_problem(os.path.join(root, name))
             if problem:
                 raise UserError(f"{problem}; {fix}")
+
+
+def graph_tokenizer_problem(path: str, decodes: bool = False):
+    """Why a checkpoint's tokenizer cannot run in a SavedModel's graph
+    (`tfft.export.graph_tokenizer` re-implements BERT's WordPiece, and
+    decodes WordPiece), or None; read from its tokenizer.json without
+    TensorFlow. A folder without tokenizer.json (a hub name, a vocab.txt)
+    is left to the export to judge."""
+    import json
+
+    try:
+        file = os.path.join(resolve_model_path(path), "tokenizer.json")
+        with open(file) as f:
+            spec = json.load(f)
+    except (OSError, ValueError, UserError):
+        return None
+    parts = {"normalizer": "BertNormalizer",
+             "pre_tokenizer": "BertPreTokenizer", "model": "WordPiece"}
+    if decodes:
+        parts["decoder"] = "WordPiece"
+    found = {k: (spec.get(k) or {}).get("type") for k in parts}
+    if found == parts:
+        return None
+    return (f"the tokenizer of {path} is "
+            f"{' + '.join(str(v) for v in found.values())}, and the "
+            "SavedModel export tokenizes in the graph only BERT WordPiece "
+            "tokenizers so far")

@@ -390,11 +390,23 @@ CASES = [
          files={"train.csv": _csv(["a text,a sum", "b text,b sum",
                                    "c text,"] + ["d,e"] * 9,
                                   "document,summary")}),
-    Case("s2s: export.dir", "summarization",
+    Case("s2s: export.dir with a tokenizer the graph cannot run",
+         "summarization",
+         _train(f"{REPO_CONFIGS}/seq2seq_files.py", model="{s}/t5")
+         + ["--config.export.dir={s}/export"],
+         ["/t5 is Sequence + Metaspace + Unigram",
+          "only BERT WordPiece", "drop --config.export.dir"],
+         files={"t5/config.json": json.dumps(
+                    {"model_type": "t5", "is_encoder_decoder": True}),
+                "t5/tokenizer.json": json.dumps({
+                    "normalizer": {"type": "Sequence"},
+                    "pre_tokenizer": {"type": "Metaspace"},
+                    "model": {"type": "Unigram"},
+                    "decoder": {"type": "Metaspace"}})}),
+    Case("s2s: bad generation setting", "summarization",
          S2S_TRAIN + ["--config.model.encoder_decoder=true",
-                      "--config.export.dir={s}/export"],
-         ["summarization model has no SavedModel export yet",
-          "export.dir"]),
+                      "--config.generate.num_beams=0"],
+         ["generate.num_beams=0", "at least 1"]),
     # -- question answering -----------------------------------------------
     Case("qa: answer not in its context", "question_answering", QA_TRAIN,
          "answer 'fine' of id 'w7' is not in its context at answer_start=0",
@@ -446,6 +458,8 @@ def _snapshot(*roots):
 def run_case(case, paths, scratch):
     """(result, snapshot before, snapshot after) of one case."""
     for name, content in case.files.items():
+        os.makedirs(os.path.dirname(os.path.join(scratch, name)),
+                    exist_ok=True)
         mode = "wb" if isinstance(content, bytes) else "w"
         with open(os.path.join(scratch, name), mode) as f:
             f.write(content)

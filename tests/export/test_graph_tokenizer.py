@@ -135,3 +135,30 @@ def test_non_bert_tokenizers_are_refused_with_a_clear_error():
         graph_tokenizer.BertWordPiece({
             "normalizer": {"type": "NFKC"}, "pre_tokenizer": {
                 "type": "ByteLevel"}, "model": {"type": "BPE"}})
+
+
+def test_wordpiece_decoder_equals_transformers_decode(minilm_dir):
+    """Random id rows over MiniLM's whole vocabulary, rows dense in the
+    tokens the cleanups touch (. , ? ! ' n't 's ...), specials, ids out of
+    the vocabulary, and real sentences: the graph's texts equal
+    `decode(ids, skip_special_tokens=True)` with the space cleanup."""
+    import numpy as np
+
+    tok = hf.load_tokenizer(minilm_dir)
+    decoder = tok.in_graph_decoder()
+    size = tok.hf.vocab_size
+    rng = np.random.RandomState(0)
+    rows = [rng.randint(0, size, size=rng.randint(0, 30)).tolist()
+            for _ in range(1500)]
+    touchy = tok.hf.convert_tokens_to_ids(
+        [".", ",", "?", "!", "'", "n", "t", "s", "m", "ve", "re", "do",
+         "not", "##s", "##ing", "[SEP]", "[PAD]", "[UNK]", "[CLS]", "a"])
+    rows += [rng.choice(touchy, size=rng.randint(1, 12)).tolist()
+             for _ in range(1500)]
+    rows += tok.hf(["I don't know. Isn't it , here ' s the 'm ?! do not",
+                    "naïve café 😀 日本語 ##ing"],
+                   add_special_tokens=False)["input_ids"]
+    rows += [[size + 5, 2023], [-1, 2023]]
+    want = [tok.decode([i for i in r if 0 <= i < size]) for r in rows]
+    got = decoder(tf.ragged.constant(rows, dtype=tf.int32)).numpy()
+    assert [t.decode("utf-8") for t in got] == want

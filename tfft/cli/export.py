@@ -11,6 +11,7 @@ from absl import flags
 
 from tfft import run_folder
 from tfft.cli import common
+from tfft.errors import UserError
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "A finished run folder.")
 _EXPORT_DIR = flags.DEFINE_string(
@@ -31,7 +32,10 @@ def main(argv):
     # Cheap checks before TensorFlow loads, so bad input fails at once.
     run = run_folder.RunFolder(_WORKDIR.value)
     run.require_complete()
-    trained.run_task(run.workdir)[1].check_exportable()
+    problem = trained.run_task(run.workdir)[1].export_problem(
+        run.path(run_folder.MODEL))
+    if problem:
+        raise UserError(f"{problem}; this run cannot be exported")
     paths.check_folder(_EXPORT_DIR.value, "--export_dir")
     paths.check_space(_EXPORT_DIR.value, "--export_dir",
                       assets.weights_bytes(run.path(run_folder.MODEL)),

@@ -8,6 +8,7 @@ from absl import flags
 from ml_collections import config_flags
 
 from tfft.cli import common
+from tfft.errors import UserError
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Experiment config file (configs/<name>.py).")
@@ -30,7 +31,10 @@ def preflight(config, workdir):
     run_folder.RunFolder(workdir).refuse_completed()
     paths.check_folder(workdir, "--workdir")
     if config.export.dir:
-        get_task(config.task, config).check_exportable()
+        problem = get_task(config.task, config).export_problem(
+            config.model.path)
+        if problem:
+            raise UserError(f"{problem}; drop --config.export.dir")
         paths.check_folder(config.export.dir, "--config.export.dir")
     if config.push.repo_id:
         from tfft import hub

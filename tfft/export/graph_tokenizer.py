@@ -13,6 +13,9 @@ Each family's in-graph tokenizer reproduces the tokenizer it trained with:
 
 `Packer` then adds the special tokens, truncates the way the family's
 training tokenizer does and pads to the longest row of the batch.
+
+For generating tasks, `WordPieceDecoder` turns ids back into text as the
+fast tokenizer's `decode(ids, skip_special_tokens=True)` does.
 """
 
 import json
@@ -153,6 +156,85 @@ class BertWordPiece(tf.Module):
         return words.with_flat_values(ids).merge_dims(1, 2)
 
 
+# tokenizers' WordPiece decoder with `cleanup` (applied to each token,
+# after its joining space is added), then transformers'
+# `clean_up_tokenization` (applied to the joined text), in their order.
+TOKEN_CLEANUP = ((" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","),
+                 (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
+                 (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"),
+                 (" 're", "'re"))
+TEXT_CLEANUP = tuple(p for p in TOKEN_CLEANUP if p[0] != " do not")
+
+
+def _replace_all(texts, pairs):
+    """str.replace of each (old, new) pair in turn (leftmost, not
+    overlapping, as RE2's global replace)."""
+    for old, new in pairs:
+        texts = tf.strings.regex_replace(texts, _escape(old), new)
+    return texts
+
+
+class WordPieceDecoder(tf.Module):
+    """Ragged [batch, (ids)] -> [batch] texts, as a Hugging Face fast
+    WordPiece tokenizer's `decode(ids, skip_special_tokens=True,
+    clean_up_tokenization_spaces=True)`: special tokens and ids outside
+    the vocabulary dropped, each token after the first joined with a space
+    unless it continues a word (`##`), then the cleanups."""
+
+    def __init__(self, tokenizer_json: dict, name=None):
+        super().__init__(name=name)
+        decoder = tokenizer_json.get("decoder") or {}
+        if decoder.get("type") != "WordPiece":
+            raise UserError(
+                "in-graph decoding supports WordPiece tokenizers (this one "
+                f"decodes with {decoder.get('type')}); the raw-string export "
+                "of a generating model with another tokenizer is not "
+                "implemented yet")
+        self.prefix = decoder.get("prefix", "##")
+        self.cleanup = bool(decoder.get("cleanup", True))
+        tokens = dict((i, t) for t, i in
+                      tokenizer_json["model"]["vocab"].items())
+        added = tokenizer_json.get("added_tokens", [])
+        tokens.update((t["id"], t["content"]) for t in added)
+        self.size = max(tokens) + 1
+        self.tokens = tf.constant([tokens.get(i, "") for i in
+                                   range(self.size)])
+        self.special_ids = sorted(t["id"] for t in added if t.get("special"))
+
+    @classmethod
+    def from_hf(cls, hf_tokenizer):
+        backend = getattr(hf_tokenizer, "backend_tokenizer", None)
+        if backend is None:
+            raise UserError(
+                "in-graph decoding needs a fast tokenizer (tokenizer.json); "
+                "save the checkpoint with one")
+        return cls(json.loads(backend.to_str()))
+
+    def __call__(self, ids):
+        ids = tf.cast(ids, tf.int32)
+        keep = (ids >= 0) & (ids < self.size)
+        for special in self.special_ids:
+            keep &= tf.not_equal(ids, special)
+        ids = tf.ragged.boolean_mask(ids, keep)
+        tokens = tf.gather(self.tokens, ids.flat_values)
+        rows = tf.cast(ids.value_rowids(), tf.int32)
+        first = tf.equal(tf.range(tf.size(rows)),
+                         tf.gather(tf.cast(ids.row_starts(), tf.int32),
+                                   rows))
+        prefix = _escape(self.prefix)
+        continues = tf.strings.regex_full_match(tokens, f"{prefix}(?s:.*)")
+        stripped = tf.strings.regex_replace(tokens, f"^{prefix}", "",
+                                            replace_global=False)
+        tokens = tf.where(first, tokens,
+                          tf.where(continues, stripped,
+                                   tf.strings.join([" ", tokens])))
+        if self.cleanup:
+            tokens = _replace_all(tokens, TOKEN_CLEANUP)
+        texts = tf.strings.unsorted_segment_join(
+            tokens, rows, tf.cast(ids.nrows(), tf.int32))
+        return _replace_all(texts, TEXT_CLEANUP)
+
+
 class KerasHubWordPiece(tf.Module):
     """A keras-hub tokenizer layer, made safe for raw serving input.
 
@@ -232,22 +314,29 @@ class Packer(tf.Module):
 class GraphTokenizer(tf.Module):
     """Texts (one or two [batch] string tensors) -> padded model inputs.
     Token tasks use its parts: `segment_tokenizer` (strings -> ragged ids),
-    `packer`'s special ids, and `unk_id`."""
+    `packer`'s special ids, and `unk_id`; generating tasks its `decoder`
+    (ragged ids -> texts) and `decoder_start_id`."""
 
-    def __init__(self, segment_tokenizer, packer, unk_id=None, name=None):
+    def __init__(self, segment_tokenizer, packer, unk_id=None, decoder=None,
+                 decoder_start_id=None, name=None):
         super().__init__(name=name)
         self.segment_tokenizer = segment_tokenizer
         self.packer = packer
         self.unk_id = unk_id
+        self.decoder = decoder
+        self.decoder_start_id = decoder_start_id
 
     def __call__(self, *texts):
         return self.packer([self.segment_tokenizer(t) for t in texts])
 
 
-def for_tokenizer(tokenizer, max_length: int, num_segments: int):
+def for_tokenizer(tokenizer, max_length: int, num_segments: int,
+                  decodes: bool = False):
     """The in-graph twin of a family tokenizer (`hf.Tokenizer` or
-    `keras_hub.Tokenizer`)."""
+    `keras_hub.Tokenizer`); with `decodes`, also its decoder."""
     packer = Packer(max_length, tokenizer.start_id, tokenizer.end_id,
                     tokenizer.pad_id, tokenizer.truncation, num_segments)
-    return GraphTokenizer(tokenizer.in_graph(), packer,
-                          getattr(tokenizer, "unk_id", None))
+    return GraphTokenizer(
+        tokenizer.in_graph(), packer, getattr(tokenizer, "unk_id", None),
+        decoder=tokenizer.in_graph_decoder() if decodes else None,
+        decoder_start_id=getattr(tokenizer, "decoder_start_id", None))

@@ -5,8 +5,9 @@ Signatures (`saved_model_cli show --all --dir DIR/<version>` lists them):
   serving_default  the task's string inputs (`task.serving_inputs()`:
                    text [, text_pair] for classification), [batch]
                    -> the task's outputs, decoded in the graph
-  token_ids        input_ids, attention_mask, token_type_ids: int32
-                   [batch, length]  -> `task.serving_outputs`
+  token_ids        the task's token-id inputs (input_ids, attention_mask
+                   [, token_type_ids]): int32 [batch, length] -> the same
+                   outputs (`task.serving_token_fn`)
 
 For classification both return `label_id`, `label`, `probabilities` and
 `logits`; other tasks document theirs. Loading needs only `tensorflow`
@@ -23,7 +24,6 @@ import tensorflow as tf
 import tfft
 from tfft import config as config_lib
 from tfft import trained
-from tfft.data.pipeline import MODEL_INPUTS
 from tfft.export import graph_tokenizer
 from tfft.export import serving_ops
 from tfft.export import versions
@@ -37,27 +37,23 @@ class ServingModule(tf.Module):
     """What the SavedModel tracks: the model's variables and the
     tokenizer's resources (vocabulary, wordpiece model)."""
 
-    def __init__(self, model, tokenizer, task, max_length):
+    def __init__(self, model, tokenizer, task):
         super().__init__(name="tfft_serving")
         self.model = model
         inputs = task.serving_inputs()
         self.tokenizer = graph_tokenizer.for_tokenizer(
-            tokenizer, max_length, len(inputs))
-        self._task = task
+            tokenizer, task.serving_max_length, len(inputs),
+            decodes=task.serving_decodes)
         token_specs = [tf.TensorSpec([None, None], tf.int32, name=n)
-                       for n in MODEL_INPUTS]
+                       for n in task.serving_token_inputs()]
         self.from_token_ids = tf.function(
-            self._from_token_ids, input_signature=token_specs)
+            task.serving_token_fn(model, self.tokenizer),
+            input_signature=token_specs)
         text_specs = [tf.TensorSpec([None], tf.string, name=n)
                       for n in inputs]
         self.from_text = tf.function(
             task.serving_fn(model, self.tokenizer),
             input_signature=text_specs)
-
-    def _from_token_ids(self, input_ids, attention_mask, token_type_ids):
-        return self._task.serving_outputs(self.model(
-            {"input_ids": input_ids, "attention_mask": attention_mask,
-             "token_type_ids": token_type_ids}, training=False))
 
     def signatures(self):
         return {SERVING_DEFAULT: self.from_text.get_concrete_function(),
@@ -73,7 +69,7 @@ def metadata(config, task, **extra) -> dict:
         # signature input -> the data column it was trained on
         "text_inputs": dict(zip(task.serving_inputs(),
                                 task.input_columns)),
-        "max_length": config.data.max_length,
+        "max_length": task.serving_max_length,
         "signatures": [SERVING_DEFAULT, TOKEN_IDS],
         "config": json.loads(config_lib.to_json(config)),
     }, **extra)
@@ -82,7 +78,7 @@ def metadata(config, task, **extra) -> dict:
 def write(model, tokenizer, task, config, directory: str,
           extra_metadata=None) -> None:
     """The SavedModel (+ metadata) into `directory`, which must not exist."""
-    module = ServingModule(model, tokenizer, task, config.data.max_length)
+    module = ServingModule(model, tokenizer, task)
     # TF's saver sets absl's verbosity to FATAL and back to the *effective*
     # level, pinning a logger that inherited its level; undo that.
     absl_logger = logging.getLogger("absl")

@@ -56,6 +56,12 @@ class Tokenizer:
 
         return BertWordPiece.from_hf(self.hf)
 
+    def in_graph_decoder(self):
+        """`decode` as TF ops: ragged ids -> texts."""
+        from tfft.export.graph_tokenizer import WordPieceDecoder
+
+        return WordPieceDecoder.from_hf(self.hf)
+
     def encode(self, texts, pairs=None, *, max_length):
         out = self.hf(list(texts), list(pairs) if pairs is not None else
                       None, truncation=True, max_length=max_length)

@@ -32,7 +32,12 @@ For export (`tfft/export/saved_model.py`):
 
   serving_inputs()                  names of the raw string inputs
   serving_fn(model, graph_tok)      TF function: strings -> named outputs
+  serving_token_inputs()            names of the token-id inputs
+  serving_token_fn(model, graph_tok)   TF function: token ids -> outputs
   serving_predictions(outputs, examples)   those outputs -> records
+
+An encoder task implements `serving_outputs` (model outputs -> named
+tensors) and inherits both functions; a generating task overrides them.
 
 `outputs` are `Task.outputs`: by default `tfft.inference.model_outputs`,
 an array [features, ...] for one output row per feature, or a list of
@@ -231,23 +236,35 @@ class Task(abc.ABC):
         """One JSON-serialisable record per example."""
 
     # -- export -----------------------------------------------------------
-    # Why the task has no SavedModel export yet ("" when it has one): the
-    # commands refuse `tfft-export` and `export.dir` with it before any
-    # work.
-    export_refusal: str = ""
+    # The in-graph tokenizer also decodes ids to text (generating tasks).
+    serving_decodes: bool = False
 
-    def check_exportable(self) -> None:
-        if self.export_refusal:
-            raise UserError(self.export_refusal)
+    def export_problem(self, model_path: str):
+        """Why the model in `model_path` cannot be exported, or None: the
+        commands refuse `tfft-export` and `export.dir` with it before any
+        work (TensorFlow-free)."""
+        if self.config.model.family != "hf":
+            return None  # keras-hub's tokenizer layers run in the graph
+        from tfft import assets
+
+        return assets.graph_tokenizer_problem(model_path,
+                                              decodes=self.serving_decodes)
 
     def serving_inputs(self) -> list:
         """The string inputs of the raw-text signature, in order."""
         return ["text"]
 
-    @abc.abstractmethod
+    @property
+    def serving_max_length(self) -> int:
+        """Where the in-graph tokenizer truncates the inputs."""
+        return self.config.data.max_length
+
     def serving_outputs(self, outputs) -> dict:
         """Named tensors a SavedModel returns from the model's outputs on
-        token ids (TF ops; the `token_ids` signature)."""
+        token ids (TF ops), for the default serving functions."""
+        raise NotImplementedError(
+            f"{type(self).__name__} defines serving_outputs or overrides "
+            "serving_fn and serving_token_fn")
 
     def serving_fn(self, model, tokenizer):
         """A function of the `serving_inputs()` string tensors -> named
@@ -256,6 +273,23 @@ class Task(abc.ABC):
 
         def serve(*texts):
             return self.serving_outputs(model(tokenizer(*texts),
+                                              training=False))
+
+        return serve
+
+    def serving_token_inputs(self) -> list:
+        """The int32 [batch, length] inputs of the `token_ids` signature."""
+        from tfft.data.pipeline import MODEL_INPUTS
+
+        return list(MODEL_INPUTS)
+
+    def serving_token_fn(self, model, tokenizer):
+        """A function of the `serving_token_inputs()` tensors -> named
+        outputs (the `token_ids` signature)."""
+        names = self.serving_token_inputs()
+
+        def serve(*ids):
+            return self.serving_outputs(model(dict(zip(names, ids)),
                                               training=False))
 
         return serve

@@ -8,9 +8,14 @@ loss ignores padding. Evaluation generates (greedy or beam search, the
 stemmer on), with the generated length and the lead-3 baseline (the
 source's first three sentences as the summary) beside them.
 
+Generation is one traced function (`tfft.models.generation.Generator`)
+shared by evaluation, prediction and the SavedModel, whose
+`serving_default` takes raw source texts and returns the generated
+`summary` texts: tokenization, generation with the run's `generate.*`
+settings, and detokenization are TF ops (WordPiece tokenizers so far).
+
 The hf family only for now: any `TFAutoModelForSeq2SeqLM` checkpoint (T5,
-BART, ...); keras-hub's `Seq2SeqLM` tasks and the generating SavedModel
-are not built yet.
+BART, ...); keras-hub's `Seq2SeqLM` tasks are not wired yet.
 """
 
 import numpy as np
@@ -84,6 +89,17 @@ class Summarization(Task):
         for name in ("max_source_length", "max_target_length"):
             if getattr(d, name) < 4:
                 raise UserError(f"config data.{name} must be at least 4")
+        g = self.config.generate
+        for name, least in (("num_beams", 1), ("max_new_tokens", 1),
+                            ("min_length", 0), ("no_repeat_ngram_size", 0)):
+            if getattr(g, name) < least:
+                raise UserError(
+                    f"config generate.{name}={getattr(g, name)}; it must "
+                    f"be at least {least}")
+        if g.min_length > g.max_new_tokens:
+            raise UserError(
+                f"config generate.min_length={g.min_length} is more than "
+                f"generate.max_new_tokens={g.max_new_tokens}; lower it")
         if not m.encoder_decoder and not _has_decoder(m.path):
             raise UserError(
                 f"config model.path={m.path!r} is an encoder-only checkpoint "
@@ -171,29 +187,42 @@ class Summarization(Task):
             options["no_repeat_ngram_size"] = g.no_repeat_ngram_size
         return options
 
-    def outputs(self, model, features, tokenizer, batch_size: int):
-        """The generated text of every feature (decoded without the
-        decoder start, the end token and padding)."""
-        import tensorflow as tf
+    def generator(self, model, pad_id: int):
+        """The traced `generate` of `model` with the `generate.*`
+        settings (one per model: traced once, reused every epoch)."""
+        from tfft.models.generation import Generator
 
-        generator = model.encoder  # the transformers seq2seq model
+        cache = self.__dict__.setdefault("_generators", {})
+        seq2seq = model.encoder  # the transformers seq2seq model
+        if id(seq2seq) not in cache:
+            cache[id(seq2seq)] = (seq2seq, Generator(
+                seq2seq, pad_id=pad_id, **self.generation_options()))
+        return cache[id(seq2seq)][1]
+
+    @staticmethod
+    def _stop_ids(end_id, pad_id, decoder_start_id):
+        return {i for i in (end_id, pad_id, decoder_start_id)
+                if i is not None}
+
+    def outputs(self, model, features, tokenizer, batch_size: int):
+        """The generated text of every feature (after the decoder start,
+        before the end token, without padding and special tokens)."""
+        from tfft.models.generation import generated_tokens
+
+        generate = self.generator(model, tokenizer.pad_id)
         collate = self.collator(tokenizer)
         ids = features["input_ids"][:]
-        stop = {tokenizer.pad_id, tokenizer.end_id, tokenizer.decoder_start_id}
+        drop = self._stop_ids(tokenizer.end_id, tokenizer.pad_id,
+                              tokenizer.decoder_start_id)
         generated = []
         for start in range(0, len(ids), batch_size):
             batch = collate([{"input_ids": x}
                              for x in ids[start:start + batch_size]])
-            out = generator.generate(
-                input_ids=tf.constant(batch["input_ids"]),
-                attention_mask=tf.constant(batch["attention_mask"]),
-                **self.generation_options()).numpy()
-            for row in out:
-                tokens = list(row[1:])  # after the decoder start
-                end = next((i for i, t in enumerate(tokens)
-                            if t == tokenizer.end_id), len(tokens))
-                generated.append(tokenizer.decode(
-                    [int(t) for t in tokens[:end] if t not in stop]))
+            sequences = generate(batch["input_ids"], batch["attention_mask"])
+            tokens = generated_tokens(sequences, end_id=tokenizer.end_id,
+                                      drop_ids=drop)
+            generated.extend(tokenizer.decode(row)
+                             for row in tokens.to_list())
         return generated
 
     def evaluate(self, outputs, features, examples) -> dict:
@@ -220,19 +249,54 @@ class Summarization(Task):
         return records
 
     # -- export -----------------------------------------------------------
-    export_refusal = (
-        "a summarization model has no SavedModel export yet (the generating "
-        "SavedModel is not built); drop --export_dir / export.dir and use "
-        "tfft-predict or tfft.pipeline")
+    # serving_default: text [batch] strings -> summary [batch] strings and
+    # sequences [batch, 1 + max_new_tokens] int32 (the generated ids with
+    # the decoder start, padded); token_ids: input_ids, attention_mask ->
+    # the same.
+    serving_decodes = True
 
-    def serving_outputs(self, outputs):
-        self.check_exportable()
+    @property
+    def serving_max_length(self) -> int:
+        return self.config.data.max_source_length
+
+    def serving_token_inputs(self):
+        return ["input_ids", "attention_mask"]
+
+    def serving_token_fn(self, model, tokenizer):
+        from tfft.models.generation import generated_tokens
+
+        generate = self.generator(model, tokenizer.packer.pad_id)
+        drop = self._stop_ids(tokenizer.packer.end_id,
+                              tokenizer.packer.pad_id,
+                              tokenizer.decoder_start_id)
+
+        def serve(input_ids, attention_mask):
+            sequences = generate(input_ids, attention_mask)
+            tokens = generated_tokens(
+                sequences, end_id=tokenizer.packer.end_id, drop_ids=drop)
+            return {"summary": tokenizer.decoder(tokens),
+                    "sequences": sequences}
+
+        return serve
 
     def serving_fn(self, model, tokenizer):
-        self.check_exportable()
+        import tensorflow as tf
+
+        prefix = self.config.data.source_prefix
+        from_ids = self.serving_token_fn(model, tokenizer)
+
+        def serve(text):
+            if prefix:
+                text = tf.strings.join([prefix, text])
+            inputs = tokenizer(text)
+            return from_ids(inputs["input_ids"], inputs["attention_mask"])
+
+        return serve
 
     def serving_predictions(self, outputs, examples, **options):
-        self.check_exportable()
+        del options
+        summaries = [s.decode("utf-8") for s in outputs["summary"]]
+        return self.predictions(summaries, None, examples)
 
     # -- pipeline ---------------------------------------------------------
     def pipeline_result(self, record, **options):

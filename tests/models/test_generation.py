@@ -1,0 +1,116 @@
+"""tfft's traced generation equals transformers' eager `generate` (greedy
+and beam search, the no-repeat-n-gram rule, BART's forced tokens) for T5,
+BART and a BERT2BERT encoder-decoder, with a dynamic batch size."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import transformers
+from transformers.generation.tf_logits_process import (
+    TFNoRepeatNGramLogitsProcessor,
+)
+
+from tfft.models.generation import Generator
+from tfft.models.generation import NoRepeatNGram
+from tfft.models.generation import generated_tokens
+
+VOCAB, PAD, START, END = 40, 0, 2, 3
+
+
+def _model(kind):
+    tf.random.set_seed(7)
+    if kind == "t5":
+        config = transformers.T5Config(
+            vocab_size=VOCAB, d_model=32, d_kv=8, d_ff=64, num_layers=2,
+            num_heads=4, decoder_start_token_id=PAD, pad_token_id=PAD,
+            eos_token_id=END)
+        model = transformers.TFT5ForConditionalGeneration(config)
+    elif kind == "bart":
+        config = transformers.BartConfig(
+            vocab_size=VOCAB, d_model=32, encoder_layers=2,
+            decoder_layers=2, encoder_attention_heads=4,
+            decoder_attention_heads=4, encoder_ffn_dim=64,
+            decoder_ffn_dim=64, max_position_embeddings=64,
+            pad_token_id=PAD, bos_token_id=START, eos_token_id=END,
+            decoder_start_token_id=END, forced_bos_token_id=START,
+            forced_eos_token_id=END)
+        model = transformers.TFBartForConditionalGeneration(config)
+    else:
+        bert = dict(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2,
+                    num_attention_heads=4, intermediate_size=64)
+        config = transformers.EncoderDecoderConfig.from_encoder_decoder_configs(
+            transformers.BertConfig(**bert),
+            transformers.BertConfig(**bert, is_decoder=True,
+                                    add_cross_attention=True))
+        config.decoder_start_token_id, config.pad_token_id = START, PAD
+        config.eos_token_id = END
+        model = transformers.TFEncoderDecoderModel(config)
+    model(input_ids=tf.constant([[5, 6, END]]),
+          decoder_input_ids=tf.constant([[START]]))
+    # Large random weights: varied generations, not one repeated token.
+    model.set_weights([w * 8 if w.ndim == 2 else w
+                       for w in model.get_weights()])
+    for name in ("decoder_start_token_id", "pad_token_id", "eos_token_id"):
+        setattr(model.generation_config, name, getattr(config, name))
+    return model
+
+
+def _sources(rows=5, seed=0):
+    rng = np.random.RandomState(seed)
+    lengths = rng.randint(2, 9, size=rows)
+    ids = np.full((rows, lengths.max()), PAD, np.int32)
+    for i, n in enumerate(lengths):
+        ids[i, :n] = list(rng.randint(4, VOCAB, size=n - 1)) + [END]
+    return ids, (ids != PAD).astype(np.int32)
+
+
+@pytest.fixture(scope="module", params=["t5", "bart", "bert2bert"])
+def model(request):
+    return _model(request.param)
+
+
+@pytest.mark.parametrize("options", [
+    dict(max_new_tokens=10),
+    dict(max_new_tokens=10, min_length=6, no_repeat_ngram_size=2),
+    dict(max_new_tokens=8, num_beams=3, length_penalty=0.6),
+])
+def test_traced_generation_equals_eager_generate(model, options):
+    ids, mask = _sources()
+    eager_options = dict(options)
+    ngram = eager_options.pop("no_repeat_ngram_size", 0)
+    want = model.generate(input_ids=tf.constant(ids),
+                          attention_mask=tf.constant(mask),
+                          no_repeat_ngram_size=ngram or None,
+                          **eager_options).numpy()
+    generator = Generator(model, pad_id=PAD, **options)
+    got = generator(ids, mask).numpy()
+    assert got.shape == (len(ids), 1 + options["max_new_tokens"])
+    width = want.shape[1]
+    np.testing.assert_array_equal(got[:, :width], want)
+    assert (got[:, width:] == PAD).all()
+    assert len({tuple(r) for r in got}) > 1  # the sources matter
+    # Any batch size, once traced: one row alone gives its row.
+    np.testing.assert_array_equal(generator(ids[2:3], mask[2:3]).numpy(),
+                                  got[2:3])
+
+
+def test_no_repeat_ngram_bans_what_transformers_bans():
+    rng = np.random.RandomState(0)
+    for n in range(1, 5):
+        ban = tf.function(NoRepeatNGram(n).__call__, reduce_retracing=True)
+        for _ in range(50):
+            rows, length = rng.randint(1, 4), rng.randint(1, 12)
+            ids = tf.constant(rng.randint(0, 4, size=(rows, length + 3)),
+                              tf.int32)  # padded past cur_len, as generate's
+            scores = tf.constant(rng.randn(rows, 6), tf.float32)
+            want = TFNoRepeatNGramLogitsProcessor(n)(ids, scores, length)
+            got = ban(ids, scores, tf.constant(length))
+            np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_generated_tokens_stop_at_the_end_and_drop_padding():
+    sequences = tf.constant([[START, 7, 8, END, 9, PAD],
+                             [START, 7, PAD, 8, 9, PAD],
+                             [START, END, 5, 5, 5, 5]])
+    tokens = generated_tokens(sequences, end_id=END, drop_ids={PAD, START})
+    assert tokens.to_list() == [[7, 8], [7, 8, 9], []]
