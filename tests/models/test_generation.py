@@ -70,7 +70,6 @@ def model(request):
 
 
 @pytest.mark.parametrize("options", [
-    dict(max_new_tokens=10),
     dict(max_new_tokens=10, min_length=6, no_repeat_ngram_size=2),
     dict(max_new_tokens=8, num_beams=3, length_penalty=0.6),
 ])

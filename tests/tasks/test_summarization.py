@@ -127,8 +127,14 @@ def _tiny_seq2seq(root, kind):
 # (model, epochs, learning rate): the fewest epochs that learn the copy
 # task on this data (T5's relative position buckets learn slowest).
 # BERT2BERT is the session's shared `summarize_run` (the same settings,
-# through tfft-train), which the export tests read too.
-MODELS = [("bart", 30, 3e-3), ("t5", 40, 1e-2), ("bert2bert", None, None)]
+# through tfft-train), which the export tests read too. T5 and BART train
+# their own (~50 s each), so they run with -m slow (CI runs them); the
+# default suite checks their generation against transformers' eager
+# generate (tests/models/test_generation.py) and their loading
+# (tests/models/test_seq2seq_loading.py).
+MODELS = [pytest.param("bart", 30, 3e-3, marks=pytest.mark.slow),
+          pytest.param("t5", 40, 1e-2, marks=pytest.mark.slow),
+          ("bert2bert", None, None)]
 
 
 def _copy_run(tmp_path, kind, epochs, learning_rate, request):
@@ -181,7 +187,7 @@ def test_tiny_models_learn_to_copy_and_generate_it(tmp_path, kind, epochs,
     examples = run.task.read_inputs(test_file)
     again = run.predictions(examples)
     assert [r["summary"] for r in again] == [r["summary"] for r in records]
-    if kind == "bart":  # sharing works as for every task
+    if kind == "bert2bert":  # sharing works as for every task
         import tfft
         from tfft import card
 

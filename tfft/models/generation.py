@@ -5,7 +5,8 @@ same traced function serves `Task.outputs` (evaluation, `tfft-predict`,
 `tfft.pipeline`) and the SavedModel (`tfft.export`): what a run scores is
 what TF Serving returns.
 
-Two limits of transformers' TF `generate` in a graph, and what this does:
+What transformers' TF `generate` cannot do in a graph with a dynamic batch
+size (a SavedModel's signature), and what this does instead:
 
 - beam search needs a static batch size (it broadcasts to a shape with the
   batch dimension), so beam search runs one source at a time

@@ -316,3 +316,11 @@ def torch_task_trainer(clock, w, model, train, collator, output_dir):
         disable_tqdm=True, logging_strategy="no")
     return transformers.Trainer(model=model, args=args, train_dataset=train,
                                 data_collator=collator, callbacks=[Timing()])
+
+
+def generated_count(tokens, pad_id) -> int:
+    """Generated tokens in [batch, length] ids after the decoder start:
+    each row's tokens before its padding (its end token included)."""
+    tokens = np.asarray(tokens)
+    return int(sum(next((i for i, t in enumerate(row) if t == pad_id),
+                        len(row)) for row in tokens))
