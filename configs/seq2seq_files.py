@@ -19,6 +19,12 @@ length_penalty / no_repeat_ngram_size (greedy by default). Reported:
 ROUGE-1/2/L/Lsum (rouge_score, stemmer on), the generated length in words,
 and the lead-3 baseline (first three source sentences) beside them.
 
+Export (`tfft-export`, or --config.export.dir): a SavedModel that turns
+raw source strings into generated summaries in the graph, with the
+generate.* settings fixed; WordPiece tokenizers only so far (BERT2BERT,
+or T5/BART checkpoints with a BERT vocabulary); others are refused before
+training.
+
 Command:
   tfft-train --config=configs/seq2seq_files.py --workdir=runs/my_s2s \
     --config.data.train_files=train.jsonl \

@@ -16,7 +16,7 @@ Contenders (`tools/contenders/s2s_*.py`), each in its own process:
             50 validation papers' loss (no generation per epoch), the
             final epoch kept; generation by the run's traced `generate`
   hf_torch  transformers' PyTorch Seq2SeqTrainer (EncoderDecoderModel,
-            DataCollatorForSeq2Seq, fp32), `predict_with_generate`; needs
+            DataCollatorForSeq2Seq, fp32), `model.generate`; needs
             the `bench` extra
 Per contender: steady training examples/s (after `--warmup_steps`), setup
 and training time, test ROUGE-L (tfft's rouge module, stemmer on, in

@@ -113,3 +113,19 @@ def test_generated_tokens_stop_at_the_end_and_drop_padding():
                              [START, END, 5, 5, 5, 5]])
     tokens = generated_tokens(sequences, end_id=END, drop_ids={PAD, START})
     assert tokens.to_list() == [[7, 8], [7, 8, 9], []]
+
+
+def test_bert2bert_generates_in_a_graph_under_mixed_precision():
+    """The demo's setting (bf16): the corrected decoder input embedding is
+    in the layer's compute dtype, and the traced generation equals
+    transformers' eager one."""
+    from tfft import keras_compat
+
+    ids, mask = _sources()
+    with keras_compat.precision("hf", "mixed_bfloat16"):
+        model = _model("bert2bert")
+        want = model.generate(input_ids=tf.constant(ids),
+                              attention_mask=tf.constant(mask),
+                              max_new_tokens=10).numpy()
+        got = Generator(model, pad_id=PAD, max_new_tokens=10)(ids, mask)
+    np.testing.assert_array_equal(got.numpy()[:, :want.shape[1]], want)

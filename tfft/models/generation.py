@@ -128,10 +128,13 @@ def _graph_encoder_decoder(model) -> None:
             after_past = tf.shape(past[0][0])[2]
             positions = embeddings.position_embeddings
             out["decoder_input_ids"] = None
-            out["decoder_inputs_embeds"] = (
+            # (in the layer's compute dtype: bfloat16 under mixed
+            # precision, as the embedding layer reads its weights)
+            out["decoder_inputs_embeds"] = tf.cast(
                 tf.gather(embeddings.weight, ids)
                 + tf.gather(positions, at)
-                - tf.gather(positions, after_past)[None, None])
+                - tf.gather(positions, after_past)[None, None],
+                embeddings.compute_dtype)
         return out
 
     inputs._tfft_graph = True
