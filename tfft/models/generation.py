@@ -18,7 +18,8 @@ size (a SavedModel's signature), and what this does instead:
   sequences) and is passed as a logits processor; the model config's
   forced first / last token (BART's `forced_bos_token_id`,
   `forced_eos_token_id`) need a static batch size in transformers, so
-  `ForcedToken` does the same with a dynamic one;
+  `ForcedToken` does the same with a dynamic one, and `MinLength` does
+  transformers' minimum length in bfloat16 too (mixed precision);
 - a `TFEncoderDecoderModel` (BERT2BERT) does not generate in a graph as
   transformers ships it; `_graph_encoder_decoder` mends that instance.
 
@@ -142,6 +143,24 @@ def _graph_encoder_decoder(model) -> None:
     model.prepare_inputs_for_generation = inputs
 
 
+class MinLength(TFLogitsProcessor):
+    """No end token while `cur_len < min_length` (transformers'
+    `TFMinLengthLogitsProcessor`, whose -inf does not match bfloat16
+    scores under mixed precision)."""
+
+    def __init__(self, min_length: int, end_ids):
+        self.min_length = int(min_length)
+        self.end_ids = [int(i) for i in end_ids]
+
+    def __call__(self, input_ids, scores, cur_len):
+        vocab = tf.range(tf.shape(scores)[1])
+        end = tf.reduce_any(tf.equal(vocab[:, None], self.end_ids), axis=1)
+        banned = tf.where(end[None], tf.cast(-float("inf"), scores.dtype),
+                          scores)
+        return tf.cond(tf.less(cur_len, self.min_length), lambda: banned,
+                       lambda: scores)
+
+
 class Generator(tf.Module):
     """`model.generate` with fixed settings as a function of
     (input_ids, attention_mask) -> [batch, 1 + max_new_tokens] ids."""
@@ -157,10 +176,13 @@ class Generator(tf.Module):
         self.pad_id = int(pad_id)
         self.options = {"max_new_tokens": int(max_new_tokens),
                         "num_beams": self.num_beams,
-                        "length_penalty": float(length_penalty),
-                        "min_length": int(min_length)}
+                        "length_penalty": float(length_penalty)}
         self.ngram = int(no_repeat_ngram_size)
+        self.min_length = int(min_length)
         config = getattr(model, "generation_config", None)
+        end = getattr(config, "eos_token_id", None)
+        self.end_ids = [] if end is None else (
+            list(end) if isinstance(end, (list, tuple)) else [end])
         self.forced = [
             (position, getattr(config, name, None))
             for position, name in ((1, "forced_bos_token_id"),
@@ -172,6 +194,8 @@ class Generator(tf.Module):
     def _processors(self):
         # A fresh list per call: transformers appends its own to it.
         processors = [NoRepeatNGram(self.ngram)] if self.ngram else []
+        if self.min_length and self.end_ids:
+            processors.append(MinLength(self.min_length, self.end_ids))
         processors += [ForcedToken(position, token)
                        for position, token in self.forced
                        if token is not None]
@@ -181,7 +205,7 @@ class Generator(tf.Module):
         out = self.model.generate(
             input_ids=input_ids, attention_mask=attention_mask,
             logits_processor=self._processors(), forced_bos_token_id=None,
-            forced_eos_token_id=None, **self.options)
+            forced_eos_token_id=None, min_length=0, **self.options)
         out = tf.cast(out, tf.int32)
         return tf.pad(out, [[0, 0], [0, self.width - tf.shape(out)[1]]],
                       constant_values=self.pad_id)
