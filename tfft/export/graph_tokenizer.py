@@ -56,6 +56,16 @@ def _valid_utf8(texts):
                                         replacement_char=0xFFFD)
 
 
+def _tokenizer_json(hf_tokenizer) -> dict:
+    """A transformers fast tokenizer's `tokenizer.json`, parsed."""
+    backend = getattr(hf_tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        raise UserError(
+            "in-graph tokenization needs a fast tokenizer (tokenizer.json); "
+            "save the checkpoint with one")
+    return json.loads(backend.to_str())
+
+
 class BertWordPiece(tf.Module):
     """A Hugging Face fast BERT tokenizer as TF ops: strings -> ragged ids
     (without [CLS]/[SEP]; `Packer` adds those)."""
@@ -102,13 +112,7 @@ class BertWordPiece(tf.Module):
     @classmethod
     def from_hf(cls, hf_tokenizer):
         """From a transformers fast tokenizer (its `tokenizer.json`)."""
-        backend = getattr(hf_tokenizer, "backend_tokenizer", None)
-        if backend is None:
-            raise UserError(
-                "in-graph tokenization needs a fast tokenizer "
-                "(tokenizer.json); save the checkpoint with one"
-            )
-        return cls(json.loads(backend.to_str()))
+        return cls(_tokenizer_json(hf_tokenizer))
 
     def normalize(self, text):
         """BertNormalizer, in its order: clean, CJK, accents, lowercase."""
@@ -203,12 +207,8 @@ class WordPieceDecoder(tf.Module):
 
     @classmethod
     def from_hf(cls, hf_tokenizer):
-        backend = getattr(hf_tokenizer, "backend_tokenizer", None)
-        if backend is None:
-            raise UserError(
-                "in-graph decoding needs a fast tokenizer (tokenizer.json); "
-                "save the checkpoint with one")
-        return cls(json.loads(backend.to_str()))
+        """From a transformers fast tokenizer (its `tokenizer.json`)."""
+        return cls(_tokenizer_json(hf_tokenizer))
 
     def __call__(self, ids):
         ids = tf.cast(ids, tf.int32)

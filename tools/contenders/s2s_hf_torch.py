@@ -54,27 +54,10 @@ def run(w):
         test = encode(test_rows, labeled=False)
     collator = transformers.DataCollatorForSeq2Seq(tokenizer, model=model)
 
-    class Timing(transformers.TrainerCallback):
-        def on_train_begin(self, args, state, control, **kwargs):
-            clock.start_training()
-
-        def on_step_end(self, args, state, control, **kwargs):
-            clock.step_end()
-
-        def on_epoch_end(self, args, state, control, **kwargs):
-            clock.boundary()
-
     with tempfile.TemporaryDirectory() as output_dir:
-        args = transformers.Seq2SeqTrainingArguments(
-            output_dir=output_dir, per_device_train_batch_size=w["batch_size"],
-            per_device_eval_batch_size=w["generate_batch_size"],
-            learning_rate=w["learning_rate"].get("hf_torch", 5e-5),
-            num_train_epochs=w["epochs"], eval_strategy="no",
-            save_strategy="no", report_to=[], seed=w["seed"],
-            disable_tqdm=True, logging_strategy="no")
-        trainer = transformers.Seq2SeqTrainer(
-            model=model, args=args, train_dataset=train,
-            data_collator=collator, callbacks=[Timing()])
+        trainer = wl.torch_task_trainer(
+            clock, w, model, train, collator, output_dir, seq2seq=True,
+            eval_batch_size=w["generate_batch_size"])
         trainer.train()
         started = time.perf_counter()
         _, sequences = generation(w, model, tokenizer, test, collator)

@@ -291,10 +291,12 @@ def tfft_task_contender(w, config_for, metric, describe) -> dict:
     return result(clock, w, results["test"][metric], describe(config))
 
 
-def torch_task_trainer(clock, w, model, train, collator, output_dir):
-    """HF's PyTorch `Trainer` as a task benchmark's recipe runs it: the
-    workload's batch size, epochs, seed and hf_torch learning rate, no
-    evaluation during training, each step timed on `clock`."""
+def torch_task_trainer(clock, w, model, train, collator, output_dir,
+                       seq2seq=False, eval_batch_size=64):
+    """HF's PyTorch `Trainer` (`Seq2SeqTrainer` with `seq2seq`) as a task
+    benchmark's recipe runs it: the workload's batch size, epochs, seed
+    and hf_torch learning rate, no evaluation during training, each step
+    timed on `clock`."""
     import transformers
 
     class Timing(transformers.TrainerCallback):
@@ -307,15 +309,19 @@ def torch_task_trainer(clock, w, model, train, collator, output_dir):
         def on_epoch_end(self, args, state, control, **kwargs):
             clock.boundary()
 
-    args = transformers.TrainingArguments(
+    arguments, trainer = ((transformers.Seq2SeqTrainingArguments,
+                           transformers.Seq2SeqTrainer) if seq2seq else
+                          (transformers.TrainingArguments,
+                           transformers.Trainer))
+    args = arguments(
         output_dir=output_dir, per_device_train_batch_size=w["batch_size"],
-        per_device_eval_batch_size=64,
+        per_device_eval_batch_size=eval_batch_size,
         learning_rate=w["learning_rate"].get("hf_torch", 5e-5),
         num_train_epochs=w["epochs"], eval_strategy="no",
         save_strategy="no", report_to=[], seed=w["seed"],
         disable_tqdm=True, logging_strategy="no")
-    return transformers.Trainer(model=model, args=args, train_dataset=train,
-                                data_collator=collator, callbacks=[Timing()])
+    return trainer(model=model, args=args, train_dataset=train,
+                   data_collator=collator, callbacks=[Timing()])
 
 
 def generated_count(tokens, pad_id) -> int:
