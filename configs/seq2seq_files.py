@@ -51,5 +51,9 @@ def get_config():
     config.train.learning_rate = 1e-4
     config.train.monitor = "val_rougeL"
     config.train.monitor_mode = "max"
+    # The epoch logs of a generating task hold the generated texts' ROUGE
+    # (the validation-metrics callback), not a val_loss.
+    config.export.monitor = "val_rougeL"
+    config.export.mode = "max"
     config.generate.max_new_tokens = 128
     return config
