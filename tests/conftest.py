@@ -451,3 +451,25 @@ def summarize_run(tmp_path_factory):
         "--config.train.validation_metrics=false",
         "--config.train.monitor=val_loss", "--config.train.monitor_mode=min",
         "--config.generate.max_new_tokens=12"])
+
+
+def tiny_seq2seq_config(kind, vocab_size, pad_id, start_id, end_id,
+                        **extra):
+    """A 32-wide, 2-layer T5 or BART config with the originals' decoding
+    conventions: T5 starts decoding with padding, BART with its end token
+    (its start token is `bos`). `extra`: more config fields (BART's forced
+    tokens)."""
+    import transformers
+
+    if kind == "t5":
+        return transformers.T5Config(
+            vocab_size=vocab_size, d_model=32, d_kv=8, d_ff=64,
+            num_layers=2, num_heads=4, decoder_start_token_id=pad_id,
+            pad_token_id=pad_id, eos_token_id=end_id, **extra)
+    return transformers.BartConfig(
+        vocab_size=vocab_size, d_model=32, encoder_layers=2,
+        decoder_layers=2, encoder_attention_heads=4,
+        decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64,
+        max_position_embeddings=64, pad_token_id=pad_id,
+        bos_token_id=start_id, eos_token_id=end_id,
+        decoder_start_token_id=end_id, **extra)

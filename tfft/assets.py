@@ -164,12 +164,27 @@ def check_model_folder(path: str, what: str = "--config.model.path",
                 raise UserError(f"{problem}; {fix}")
 
 
+# What `tfft.export.graph_tokenizer` runs in the graph: the parts of a
+# tokenizer.json (their "type") it re-implements.
+GRAPH_TOKENIZER = {"normalizer": "BertNormalizer",
+                   "pre_tokenizer": "BertPreTokenizer", "model": "WordPiece"}
+GRAPH_DECODER = {"decoder": "WordPiece"}
+
+
+def graph_mismatch(spec: dict, parts: dict):
+    """None if a parsed tokenizer.json has the `parts` types, else its own
+    types of those parts joined with " + " (for the error)."""
+    found = {k: (spec.get(k) or {}).get("type") for k in parts}
+    return None if found == parts else " + ".join(
+        str(v) for v in found.values())
+
+
 def graph_tokenizer_problem(path: str, decodes: bool = False):
     """Why a checkpoint's tokenizer cannot run in a SavedModel's graph
-    (`tfft.export.graph_tokenizer` re-implements BERT's WordPiece, and
-    decodes WordPiece), or None; read from its tokenizer.json without
-    TensorFlow. A folder without tokenizer.json (a hub name, a vocab.txt)
-    is left to the export to judge."""
+    (`GRAPH_TOKENIZER`, and with `decodes` `GRAPH_DECODER`), or None; read
+    from its tokenizer.json without TensorFlow. A folder without
+    tokenizer.json (a hub name, a vocab.txt) is left to the export to
+    judge."""
     import json
 
     try:
@@ -178,14 +193,9 @@ def graph_tokenizer_problem(path: str, decodes: bool = False):
             spec = json.load(f)
     except (OSError, ValueError, UserError):
         return None
-    parts = {"normalizer": "BertNormalizer",
-             "pre_tokenizer": "BertPreTokenizer", "model": "WordPiece"}
-    if decodes:
-        parts["decoder"] = "WordPiece"
-    found = {k: (spec.get(k) or {}).get("type") for k in parts}
-    if found == parts:
+    parts = dict(GRAPH_TOKENIZER, **(GRAPH_DECODER if decodes else {}))
+    found = graph_mismatch(spec, parts)
+    if found is None:
         return None
-    return (f"the tokenizer of {path} is "
-            f"{' + '.join(str(v) for v in found.values())}, and the "
-            "SavedModel export tokenizes in the graph only BERT WordPiece "
-            "tokenizers so far")
+    return (f"the tokenizer of {path} is {found}, and the SavedModel export "
+            "tokenizes in the graph only BERT WordPiece tokenizers so far")

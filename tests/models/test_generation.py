@@ -10,6 +10,7 @@ from transformers.generation.tf_logits_process import (
     TFNoRepeatNGramLogitsProcessor,
 )
 
+from tests.conftest import tiny_seq2seq_config
 from tfft.models.generation import Generator
 from tfft.models.generation import NoRepeatNGram
 from tfft.models.generation import generated_tokens
@@ -20,20 +21,12 @@ VOCAB, PAD, START, END = 40, 0, 2, 3
 def _model(kind):
     tf.random.set_seed(7)
     if kind == "t5":
-        config = transformers.T5Config(
-            vocab_size=VOCAB, d_model=32, d_kv=8, d_ff=64, num_layers=2,
-            num_heads=4, decoder_start_token_id=PAD, pad_token_id=PAD,
-            eos_token_id=END)
+        config = tiny_seq2seq_config(kind, VOCAB, PAD, START, END)
         model = transformers.TFT5ForConditionalGeneration(config)
     elif kind == "bart":
-        config = transformers.BartConfig(
-            vocab_size=VOCAB, d_model=32, encoder_layers=2,
-            decoder_layers=2, encoder_attention_heads=4,
-            decoder_attention_heads=4, encoder_ffn_dim=64,
-            decoder_ffn_dim=64, max_position_embeddings=64,
-            pad_token_id=PAD, bos_token_id=START, eos_token_id=END,
-            decoder_start_token_id=END, forced_bos_token_id=START,
-            forced_eos_token_id=END)
+        config = tiny_seq2seq_config(kind, VOCAB, PAD, START, END,
+                                     forced_bos_token_id=START,
+                                     forced_eos_token_id=END)
         model = transformers.TFBartForConditionalGeneration(config)
     else:
         bert = dict(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2,

@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import copy_rows
 from tests.conftest import make_tiny_bert
+from tests.conftest import tiny_seq2seq_config
 from tests.conftest import write_csv
 from tfft.config import default_config
 from tfft.data.collators import PadSourceAndTarget
@@ -104,21 +105,11 @@ def _tiny_seq2seq(root, kind):
         return bert
     tok = transformers.AutoTokenizer.from_pretrained(bert)
     folder = os.path.join(root, kind)
-    if kind == "t5":
-        model_config = transformers.T5Config(
-            vocab_size=len(tok), d_model=32, d_kv=8, d_ff=64, num_layers=2,
-            num_heads=4, decoder_start_token_id=tok.pad_token_id,
-            pad_token_id=tok.pad_token_id, eos_token_id=tok.sep_token_id)
-    else:
-        model_config = transformers.BartConfig(
-            vocab_size=len(tok), d_model=32, encoder_layers=2,
-            decoder_layers=2, encoder_attention_heads=4,
-            decoder_attention_heads=4, encoder_ffn_dim=64,
-            decoder_ffn_dim=64, max_position_embeddings=64,
-            pad_token_id=tok.pad_token_id, bos_token_id=tok.cls_token_id,
-            eos_token_id=tok.sep_token_id,
-            decoder_start_token_id=tok.sep_token_id,
-            forced_eos_token_id=tok.sep_token_id)
+    extra = {"forced_eos_token_id": tok.sep_token_id} if kind == "bart" \
+        else {}
+    model_config = tiny_seq2seq_config(
+        kind, len(tok), tok.pad_token_id, tok.cls_token_id,
+        tok.sep_token_id, **extra)
     model_config.save_pretrained(folder)
     tok.save_pretrained(folder)
     return folder

@@ -24,6 +24,7 @@ import string
 import tensorflow as tf
 import tensorflow_text as tf_text
 
+from tfft import assets
 from tfft.errors import UserError
 
 # BertNormalizer.handle_chinese_chars: the CJK Unified Ideograph blocks.
@@ -72,18 +73,15 @@ class BertWordPiece(tf.Module):
 
     def __init__(self, tokenizer_json: dict, name=None):
         super().__init__(name=name)
-        normalizer = tokenizer_json.get("normalizer") or {}
-        model = tokenizer_json.get("model") or {}
-        pre = (tokenizer_json.get("pre_tokenizer") or {}).get("type")
-        if (normalizer.get("type") != "BertNormalizer"
-                or model.get("type") != "WordPiece"
-                or pre != "BertPreTokenizer"):
+        found = assets.graph_mismatch(tokenizer_json, assets.GRAPH_TOKENIZER)
+        if found:
             raise UserError(
                 "in-graph tokenization supports BERT WordPiece tokenizers "
-                f"(this one is {normalizer.get('type')} + {pre} + "
-                f"{model.get('type')}); raw-string export of other "
+                f"(this one is {found}); raw-string export of other "
                 "tokenizers is not implemented yet"
             )
+        normalizer = tokenizer_json["normalizer"]
+        model = tokenizer_json["model"]
         self.clean_text = bool(normalizer.get("clean_text", True))
         self.chinese_chars = bool(normalizer.get("handle_chinese_chars",
                                                  True))
@@ -187,13 +185,14 @@ class WordPieceDecoder(tf.Module):
 
     def __init__(self, tokenizer_json: dict, name=None):
         super().__init__(name=name)
-        decoder = tokenizer_json.get("decoder") or {}
-        if decoder.get("type") != "WordPiece":
+        found = assets.graph_mismatch(tokenizer_json, assets.GRAPH_DECODER)
+        if found:
             raise UserError(
                 "in-graph decoding supports WordPiece tokenizers (this one "
-                f"decodes with {decoder.get('type')}); the raw-string export "
-                "of a generating model with another tokenizer is not "
-                "implemented yet")
+                f"decodes with {found}); the raw-string export of a "
+                "generating model with another tokenizer is not implemented "
+                "yet")
+        decoder = tokenizer_json["decoder"]
         self.prefix = decoder.get("prefix", "##")
         self.cleanup = bool(decoder.get("cleanup", True))
         tokens = dict((i, t) for t, i in
