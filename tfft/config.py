@@ -212,12 +212,19 @@ def default_config() -> ml_collections.ConfigDict:
     # Generation (seq2seq tasks): greedy (num_beams=1) or beam search, at
     # most max_new_tokens, at least min_length tokens (0 = no minimum),
     # beams' length_penalty, and no repeated n-gram of that size (0 = off).
+    # jit_compile: evaluation, tfft-predict and tfft.pipeline generate with
+    # an XLA-compiled function (one compilation per batch and source
+    # length, each rounded up to a power of two); the SavedModel's
+    # generation is the same function without XLA (TF Serving runs
+    # SavedModels without XLA by default): the same tokens, but for float
+    # rounding at a near tie.
     c.generate = ml_collections.ConfigDict()
     c.generate.num_beams = 1
     c.generate.max_new_tokens = 64
     c.generate.min_length = 0
     c.generate.length_penalty = 1.0
     c.generate.no_repeat_ngram_size = 0
+    c.generate.jit_compile = True
 
     c.push = ml_collections.ConfigDict()
     c.push.repo_id = ""

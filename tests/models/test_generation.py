@@ -84,6 +84,11 @@ def test_traced_generation_equals_eager_generate(model, options):
     # Any batch size, once traced: one row alone gives its row.
     np.testing.assert_array_equal(generator(ids[2:3], mask[2:3]).numpy(),
                                   got[2:3])
+    # XLA-compiled (generate.jit_compile), at bucketed shapes: the same.
+    compiled = Generator(model, pad_id=PAD, jit_compile=True, **options)
+    np.testing.assert_array_equal(compiled(ids, mask).numpy(), got)
+    np.testing.assert_array_equal(compiled(ids[2:3], mask[2:3]).numpy(),
+                                  got[2:3])
 
 
 def test_no_repeat_ngram_bans_what_transformers_bans():

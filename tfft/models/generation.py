@@ -25,6 +25,11 @@ size (a SavedModel's signature), and what this does instead:
 
 The output is [batch, 1 + max_new_tokens] int32: the decoder start token,
 the generated tokens, then padding (`pad_id`), whatever the search.
+
+With `jit_compile`, calls from Python run the function XLA-compiled, at
+shapes rounded up to powers of two (XLA compiles once per shape); every
+processor here keeps its shapes independent of the step for that. Traced
+into another function (the SavedModel), it is the graph function.
 """
 
 import tensorflow as tf
@@ -44,24 +49,30 @@ class NoRepeatNGram(TFLogitsProcessor):
         self.n = int(ngram_size)
 
     def __call__(self, input_ids, scores, cur_len):
+        # generate's `input_ids` is the sequence padded to its final
+        # width, past `cur_len`: every shape here is that width's, so the
+        # rule compiles with XLA (no shape depends on cur_len).
         n = self.n
-        ids = tf.cast(input_ids[:, :cur_len], tf.int32)
-        # Windows j = 0 .. cur_len - n: tokens j .. j+n-2 against the last
-        # n - 1 tokens; a match bans token j + n - 1.
-        windows = tf.maximum(cur_len - n + 1, 0)
-        matches = tf.ones([tf.shape(ids)[0], windows], tf.bool)
+        ids = tf.cast(input_ids, tf.int32)
+        width = ids.shape[1] if ids.shape[1] is not None else tf.shape(
+            ids)[1]
+        windows = width - n + 1  # window j: tokens j .. j+n-1
+        if isinstance(windows, int) and windows <= 0:
+            return scores
+        rows = tf.shape(ids)[0]
+        # Window j is complete before cur_len; its first n - 1 tokens
+        # must equal the last n - 1, and then its token j + n - 1 is banned.
+        matches = tf.broadcast_to(
+            tf.range(windows)[None] < cur_len - n + 1, [rows, windows])
         for k in range(n - 1):
-            # (clamped: with no window yet the position is unused)
-            at = tf.clip_by_value(cur_len - (n - 1) + k, 0,
-                                  tf.shape(input_ids)[1] - 1)
-            last = tf.cast(tf.gather(input_ids, at, axis=1), tf.int32)
+            # (clamped: with no complete window the position is unused)
+            at = tf.clip_by_value(cur_len - (n - 1) + k, 0, width - 1)
+            last = tf.gather(ids, at, axis=1)
             matches &= tf.equal(ids[:, k:k + windows], last[:, None])
         banned = ids[:, n - 1:n - 1 + windows]
-        where = tf.where(matches)  # [hits, 2]: (row, window)
-        tokens = tf.gather_nd(banned, where)
-        rows = tf.cast(where[:, 0], tf.int32)
-        indices = tf.stack([rows, tokens], axis=1)
-        ban = tf.scatter_nd(indices, tf.ones_like(tokens),
+        row = tf.broadcast_to(tf.range(rows)[:, None], [rows, windows])
+        ban = tf.scatter_nd(tf.stack([row, banned], axis=-1),
+                            tf.cast(matches, tf.int32),
                             tf.shape(scores, out_type=tf.int32)) > 0
         return tf.where(ban, tf.cast(-float("inf"), scores.dtype), scores)
 
@@ -167,7 +178,8 @@ class Generator(tf.Module):
 
     def __init__(self, model, *, max_new_tokens: int, num_beams: int = 1,
                  length_penalty: float = 1.0, min_length: int = 0,
-                 no_repeat_ngram_size: int = 0, pad_id: int = 0, name=None):
+                 no_repeat_ngram_size: int = 0, pad_id: int = 0,
+                 jit_compile: bool = False, name=None):
         super().__init__(name=name)
         _graph_encoder_decoder(model)
         self.model = model
@@ -189,7 +201,13 @@ class Generator(tf.Module):
                                    (self.width - 1, "forced_eos_token_id"))]
         specs = [tf.TensorSpec([None, None], tf.int32, name=n)
                  for n in ("input_ids", "attention_mask")]
+        # The graph function (any shape: the SavedModel's signature), and
+        # with `jit_compile` its XLA twin for calls from Python, compiled
+        # once per bucketed shape (`__call__`).
         self.generate = tf.function(self._generate, input_signature=specs)
+        self.jit_compile = bool(jit_compile)
+        self._compiled = (tf.function(self._generate, jit_compile=True)
+                          if self.jit_compile else None)
 
     def _processors(self):
         # A fresh list per call: transformers appends its own to it.
@@ -223,8 +241,36 @@ class Generator(tf.Module):
                                                            tf.int32))
 
     def __call__(self, input_ids, attention_mask):
-        return self.generate(tf.cast(input_ids, tf.int32),
-                             tf.cast(attention_mask, tf.int32))
+        input_ids = tf.cast(input_ids, tf.int32)
+        attention_mask = tf.cast(attention_mask, tf.int32)
+        if self._compiled is None or not tf.executing_eagerly():
+            return self.generate(input_ids, attention_mask)
+        return self._bucketed(input_ids, attention_mask)
+
+    def _bucketed(self, input_ids, attention_mask):
+        """The XLA function at a bucketed shape: XLA compiles once per
+        input shape, so the rows and the length are rounded up to a power
+        of two (rows copied from the first, positions padded and masked),
+        and the result cut back to the rows given."""
+        rows, length = input_ids.shape
+        more = _bucket(rows) - rows
+        longer = _bucket(length) - length
+        if more:
+            input_ids = tf.concat(
+                [input_ids, tf.repeat(input_ids[:1], more, axis=0)], 0)
+            attention_mask = tf.concat(
+                [attention_mask, tf.repeat(attention_mask[:1], more, axis=0)],
+                0)
+        if longer:
+            input_ids = tf.pad(input_ids, [[0, 0], [0, longer]],
+                               constant_values=self.pad_id)
+            attention_mask = tf.pad(attention_mask, [[0, 0], [0, longer]])
+        return self._compiled(input_ids, attention_mask)[:rows]
+
+
+def _bucket(n: int) -> int:
+    """n rounded up to a power of two (8 at least)."""
+    return max(8, 1 << max(0, int(n) - 1).bit_length())
 
 
 def generated_tokens(sequences, *, end_id: int, drop_ids):

@@ -182,7 +182,8 @@ class Summarization(Task):
         options = {"max_new_tokens": g.max_new_tokens,
                    "num_beams": g.num_beams,
                    "length_penalty": g.length_penalty,
-                   "min_length": g.min_length}
+                   "min_length": g.min_length,
+                   "jit_compile": bool(g.jit_compile)}
         if g.no_repeat_ngram_size:
             options["no_repeat_ngram_size"] = g.no_repeat_ngram_size
         return options
