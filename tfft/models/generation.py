@@ -208,6 +208,7 @@ class Generator(tf.Module):
         self.jit_compile = bool(jit_compile)
         self._compiled = (tf.function(self._generate, jit_compile=True)
                           if self.jit_compile else None)
+        self._shapes = []  # (rows, length) compiled so far
 
     def _processors(self):
         # A fresh list per call: transformers appends its own to it.
@@ -249,12 +250,20 @@ class Generator(tf.Module):
 
     def _bucketed(self, input_ids, attention_mask):
         """The XLA function at a bucketed shape: XLA compiles once per
-        input shape, so the rows and the length are rounded up to a power
-        of two (rows copied from the first, positions padded and masked),
-        and the result cut back to the rows given."""
+        input shape, so the rows and the length are rounded up (rows
+        copied from the first, positions padded and masked) and the result
+        cut back to the rows given. A shape already compiled that holds
+        the input is reused (the smallest): a last, smaller batch costs
+        the full batch's generation, not a compilation."""
         rows, length = input_ids.shape
-        more = _bucket(rows) - rows
-        longer = _bucket(length) - length
+        fits = [(r * n, r, n) for r, n in self._shapes
+                if r >= rows and n >= length]
+        if fits:
+            _, to_rows, to_length = min(fits)
+        else:
+            to_rows, to_length = _bucket(rows), _bucket(length)
+            self._shapes.append((to_rows, to_length))
+        more, longer = to_rows - rows, to_length - length
         if more:
             input_ids = tf.concat(
                 [input_ids, tf.repeat(input_ids[:1], more, axis=0)], 0)
