@@ -52,6 +52,50 @@ def make_tiny_bert(directory, hidden=16, layers=2, dropout=0.1):
     return str(directory)
 
 
+T5_TOKENIZER_SCRIPT = """
+import sys
+import sentencepiece
+import transformers
+from tfft.data import bundled
+
+folder, vocab_size, extra_ids = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+model = folder + "/spiece"
+sentencepiece.SentencePieceTrainer.train(
+    sentence_iterator=iter(bundled.rotten_tomatoes()["text"][:4000]),
+    model_prefix=model, vocab_size=vocab_size, model_type="unigram",
+    pad_id=0, eos_id=1, unk_id=2, bos_id=-1, pad_piece="<pad>",
+    eos_piece="</s>", unk_piece="<unk>", character_coverage=1.0,
+    minloglevel=2)
+transformers.T5TokenizerFast(
+    vocab_file=model + ".model", extra_ids=extra_ids,
+    add_prefix_space=True).save_pretrained(folder)
+"""
+
+
+def make_t5_tokenizer(directory, vocab_size=800, extra_ids=4):
+    """A T5 tokenizer folder (spiece.model + tokenizer.json, as the hub's
+    T5 checkpoints hold): a SentencePiece Unigram model trained on the
+    Rotten Tomatoes snippets (no T5 SentencePiece model exists offline),
+    converted by transformers as T5's is (\u2581 prepended to every word:
+    `add_prefix_space`). In a child process: sentencepiece's trainer
+    crashes a process that has loaded tensorflow-text."""
+    import subprocess
+    import sys
+
+    os.makedirs(directory, exist_ok=True)
+    subprocess.run([sys.executable, "-c", T5_TOKENIZER_SCRIPT,
+                    str(directory), str(vocab_size), str(extra_ids)],
+                   check=True, capture_output=True,
+                   cwd=os.path.dirname(os.path.dirname(__file__)))
+    return str(directory)
+
+
+@pytest.fixture(scope="session")
+def t5_tokenizer(tmp_path_factory):
+    asset_or_skip(assets.corpus_path, "rotten_tomatoes")
+    return make_t5_tokenizer(tmp_path_factory.mktemp("t5_tokenizer"))
+
+
 @pytest.fixture(scope="session")
 def tiny_bert(tmp_path_factory):
     return make_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))

@@ -164,11 +164,20 @@ def check_model_folder(path: str, what: str = "--config.model.path",
                 raise UserError(f"{problem}; {fix}")
 
 
-# What `tfft.export.graph_tokenizer` runs in the graph: the parts of a
-# tokenizer.json (their "type") it re-implements.
-GRAPH_TOKENIZER = {"normalizer": "BertNormalizer",
-                   "pre_tokenizer": "BertPreTokenizer", "model": "WordPiece"}
-GRAPH_DECODER = {"decoder": "WordPiece"}
+# What `tfft.export.graph_tokenizer` runs in the graph: the kinds of
+# tokenizer.json it re-implements, by the types of their parts (encoding,
+# and the decoder for generating tasks).
+WORDPIECE, SENTENCEPIECE = "BERT WordPiece", "SentencePiece Unigram"
+GRAPH_TOKENIZERS = {
+    WORDPIECE: {"normalizer": "BertNormalizer",
+                "pre_tokenizer": "BertPreTokenizer", "model": "WordPiece"},
+    # T5, mT5, ...: tensorflow-text runs the checkpoint's SentencePiece
+    # model itself, which must sit beside tokenizer.json.
+    SENTENCEPIECE: {"pre_tokenizer": "Metaspace", "model": "Unigram"},
+}
+GRAPH_DECODERS = {WORDPIECE: {"decoder": "WordPiece"},
+                  SENTENCEPIECE: {"decoder": "Metaspace"}}
+SENTENCEPIECE_MODEL = "spiece.model"
 
 
 def graph_mismatch(spec: dict, parts: dict):
@@ -179,23 +188,58 @@ def graph_mismatch(spec: dict, parts: dict):
         str(v) for v in found.values())
 
 
+def graph_kind(spec: dict, decodes: bool = False):
+    """(kind, None) for a parsed tokenizer.json the graph can run (a key of
+    `GRAPH_TOKENIZERS`), else (None, what it is instead)."""
+    for kind, parts in GRAPH_TOKENIZERS.items():
+        parts = dict(parts, **(GRAPH_DECODERS[kind] if decodes else {}))
+        if graph_mismatch(spec, parts) is not None:
+            continue
+        if kind == SENTENCEPIECE and not _prepends_always(spec):
+            return None, ("SentencePiece Unigram whose Metaspace does not "
+                          "prepend \u2581 to every word as SentencePiece "
+                          "does (prepend_scheme is not \"always\")")
+        return kind, None
+    names = ("normalizer", "pre_tokenizer", "model") + (
+        ("decoder",) if decodes else ())
+    return None, " + ".join(str((spec.get(k) or {}).get("type"))
+                            for k in names)
+
+
+def _prepends_always(spec) -> bool:
+    """SentencePiece's own rule (add_dummy_prefix): the Metaspace
+    pre-tokenizer and decoder prepend \u2581 to every split."""
+    def always(part):
+        part = spec.get(part) or {}
+        scheme = part.get("prepend_scheme")
+        return scheme == "always" if scheme is not None else bool(
+            part.get("add_prefix_space", True))
+    return always("pre_tokenizer") and (
+        spec.get("decoder") is None or always("decoder"))
+
+
 def graph_tokenizer_problem(path: str, decodes: bool = False):
     """Why a checkpoint's tokenizer cannot run in a SavedModel's graph
-    (`GRAPH_TOKENIZER`, and with `decodes` `GRAPH_DECODER`), or None; read
-    from its tokenizer.json without TensorFlow. A folder without
+    (`GRAPH_TOKENIZERS`, and with `decodes` `GRAPH_DECODERS`), or None;
+    read from its tokenizer.json without TensorFlow. A folder without
     tokenizer.json (a hub name, a vocab.txt) is left to the export to
     judge."""
     import json
 
     try:
-        file = os.path.join(resolve_model_path(path), "tokenizer.json")
-        with open(file) as f:
+        folder = resolve_model_path(path)
+        with open(os.path.join(folder, "tokenizer.json")) as f:
             spec = json.load(f)
     except (OSError, ValueError, UserError):
         return None
-    parts = dict(GRAPH_TOKENIZER, **(GRAPH_DECODER if decodes else {}))
-    found = graph_mismatch(spec, parts)
-    if found is None:
+    kind, found = graph_kind(spec, decodes)
+    if kind == SENTENCEPIECE and not os.path.exists(
+            os.path.join(folder, SENTENCEPIECE_MODEL)):
+        return (f"the SentencePiece tokenizer of {path} has no "
+                f"{SENTENCEPIECE_MODEL} beside its tokenizer.json, which "
+                "the SavedModel's graph runs; save the tokenizer with it")
+    if kind is not None:
         return None
     return (f"the tokenizer of {path} is {found}, and the SavedModel export "
-            "tokenizes in the graph only BERT WordPiece tokenizers so far")
+            "tokenizes in the graph only BERT WordPiece and SentencePiece "
+            "Unigram (T5) tokenizers so far")

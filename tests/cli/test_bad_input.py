@@ -392,17 +392,33 @@ CASES = [
                                   "document,summary")}),
     Case("s2s: export.dir with a tokenizer the graph cannot run",
          "summarization",
+         _train(f"{REPO_CONFIGS}/seq2seq_files.py", model="{s}/bart")
+         + ["--config.export.dir={s}/export"],
+         ["/bart is None + ByteLevel + BPE + ByteLevel",
+          "only BERT WordPiece and SentencePiece Unigram",
+          "drop --config.export.dir"],
+         files={"bart/config.json": json.dumps(
+                    {"model_type": "bart", "is_encoder_decoder": True}),
+                "bart/tokenizer.json": json.dumps({
+                    "normalizer": None,
+                    "pre_tokenizer": {"type": "ByteLevel"},
+                    "model": {"type": "BPE"},
+                    "decoder": {"type": "ByteLevel"}})}),
+    Case("s2s: export.dir with a SentencePiece tokenizer but no spiece.model",
+         "summarization",
          _train(f"{REPO_CONFIGS}/seq2seq_files.py", model="{s}/t5")
          + ["--config.export.dir={s}/export"],
-         ["/t5 is Sequence + Metaspace + Unigram",
-          "only BERT WordPiece", "drop --config.export.dir"],
+         ["SentencePiece tokenizer of", "has no spiece.model",
+          "drop --config.export.dir"],
          files={"t5/config.json": json.dumps(
                     {"model_type": "t5", "is_encoder_decoder": True}),
                 "t5/tokenizer.json": json.dumps({
                     "normalizer": {"type": "Sequence"},
-                    "pre_tokenizer": {"type": "Metaspace"},
+                    "pre_tokenizer": {"type": "Metaspace",
+                                      "prepend_scheme": "always"},
                     "model": {"type": "Unigram"},
-                    "decoder": {"type": "Metaspace"}})}),
+                    "decoder": {"type": "Metaspace",
+                                "prepend_scheme": "always"}})}),
     Case("s2s: bad generation setting", "summarization",
          S2S_TRAIN + ["--config.model.encoder_decoder=true",
                       "--config.generate.num_beams=0"],

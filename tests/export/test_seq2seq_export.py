@@ -105,3 +105,64 @@ def test_serves_rest_bodies_with_only_tensorflow_and_text(exported):
     rows = responses[0]["predictions"]
     assert [r["summary"] for r in rows] == python
     assert responses[1]["outputs"]["summary"] == python
+
+
+@pytest.fixture(scope="module")
+def t5_export(t5_tokenizer, tmp_path_factory):
+    """A tiny T5 (random weights, scaled up: varied generations, special
+    and extra ids among them, and ids past the tokenizer's 804, as T5's
+    embedding is padded past its vocabulary) with a SentencePiece T5
+    tokenizer, exported with beam search and no repeated bigrams: no
+    training needed to compare two generations token for token."""
+    import shutil
+
+    import tensorflow as tf
+    import transformers
+
+    from tests.conftest import tiny_seq2seq_config
+    from tfft.config import default_config
+    from tfft.models import builder
+
+    folder = tmp_path_factory.mktemp("t5") / "model"
+    shutil.copytree(t5_tokenizer, folder)
+    tf.random.set_seed(3)
+    model = transformers.TFT5ForConditionalGeneration(
+        tiny_seq2seq_config("t5", 832, 0, None, 1))
+    model(model.dummy_inputs)
+    model.set_weights([w * 8 if w.ndim == 2 else w
+                       for w in model.get_weights()])
+    model.save_pretrained(folder)
+    config = default_config()
+    config.task = "summarization"
+    config.model.family = "hf"
+    config.model.path = str(folder)
+    config.data.source_prefix = "summarize: "
+    config.data.max_source_length = 24
+    config.generate.max_new_tokens = 12
+    config.generate.num_beams = 2
+    config.generate.no_repeat_ngram_size = 2
+    task = get_task("summarization", config)
+    bundle = builder.build(config.model, task)
+    export_dir = str(tmp_path_factory.mktemp("t5_export"))
+    path, report = saved_model.export(bundle.model, bundle.tokenizer, task,
+                                      config, export_dir)
+    return {"export": load_export(path), "report": report, "task": task,
+            "bundle": bundle}
+
+
+def test_t5_sentencepiece_export_generates_the_python_texts(t5_export):
+    """SentencePiece in the graph both ways (the source tokenized by the
+    checkpoint's spiece.model, the generated ids detokenized as the fast
+    tokenizer's decode): the served texts are the Python generation's."""
+    task, bundle = t5_export["task"], t5_export["bundle"]
+    sources = _sources()
+    python = task.outputs(bundle.model,
+                          task.tokenize(sources, bundle.tokenizer),
+                          bundle.tokenizer, batch_size=8)
+    served = _summaries(t5_export["export"].predictions(sources,
+                                                        batch_size=7))
+    assert served == python
+    assert len(set(served)) > len(served) // 2  # varied, not one text
+    report = t5_export["report"]
+    assert report.unsupported == []
+    assert "SentencepieceTokenizeOp" in report.text_ops

@@ -6,7 +6,9 @@ Each family's in-graph tokenizer reproduces the tokenizer it trained with:
   (BertNormalizer -> BertPreTokenizer -> WordPiece, special tokens matched in
   the raw text) with core TF and tensorflow-text ops, configured from the
   checkpoint's `tokenizer.json`. Its ids equal the fast tokenizer's (tested
-  on every Rotten Tomatoes snippet and an edge-case list).
+  on every Rotten Tomatoes snippet and an edge-case list). `SentencePiece`
+  runs a SentencePiece Unigram checkpoint's (T5, mT5) own `spiece.model`
+  in tensorflow-text, with the fast tokenizer's special-token matching.
 - `keras_hub`: the keras-hub tokenizer layer itself, which runs
   tensorflow-text ops when traced (training calls it eagerly, which runs
   pure Python); `KerasHubWordPiece` makes the two paths agree.
@@ -14,8 +16,10 @@ Each family's in-graph tokenizer reproduces the tokenizer it trained with:
 `Packer` then adds the special tokens, truncates the way the family's
 training tokenizer does and pads to the longest row of the batch.
 
-For generating tasks, `WordPieceDecoder` turns ids back into text as the
-fast tokenizer's `decode(ids, skip_special_tokens=True)` does.
+For generating tasks, `WordPieceDecoder` and `SentencePieceDecoder` turn
+ids back into text as the fast tokenizer's
+`decode(ids, skip_special_tokens=True)` does. `hf_tokenizer_in_graph` and
+`hf_decoder_in_graph` pick the class for a transformers tokenizer.
 """
 
 import json
@@ -73,7 +77,8 @@ class BertWordPiece(tf.Module):
 
     def __init__(self, tokenizer_json: dict, name=None):
         super().__init__(name=name)
-        found = assets.graph_mismatch(tokenizer_json, assets.GRAPH_TOKENIZER)
+        found = assets.graph_mismatch(
+            tokenizer_json, assets.GRAPH_TOKENIZERS[assets.WORDPIECE])
         if found:
             raise UserError(
                 "in-graph tokenization supports BERT WordPiece tokenizers "
@@ -185,7 +190,8 @@ class WordPieceDecoder(tf.Module):
 
     def __init__(self, tokenizer_json: dict, name=None):
         super().__init__(name=name)
-        found = assets.graph_mismatch(tokenizer_json, assets.GRAPH_DECODER)
+        found = assets.graph_mismatch(
+            tokenizer_json, assets.GRAPH_DECODERS[assets.WORDPIECE])
         if found:
             raise UserError(
                 "in-graph decoding supports WordPiece tokenizers (this one "
@@ -234,6 +240,160 @@ class WordPieceDecoder(tf.Module):
         return _replace_all(texts, TEXT_CLEANUP)
 
 
+class SentencePiece(tf.Module):
+    """A Hugging Face fast SentencePiece Unigram tokenizer (T5, mT5) as TF
+    ops: strings -> ragged ids (without the end token: `Packer` adds it).
+
+    tensorflow-text runs the checkpoint's own SentencePiece model, whose
+    normalization the tokenizer.json's Precompiled normalizer was compiled
+    from; as transformers does, special tokens are matched in the raw text
+    first and each text between them is encoded on its own (with its
+    \u2581 prefix). The model's pieces must be tokenizer.json's vocabulary.
+    Where two segmentations score exactly the same (a run of one
+    character: z+zz and zz+z), which one wins after a long text is float
+    rounding, and SentencePiece (float32) and tokenizers (float64) can
+    round apart: such a word may get the other split (the same text).
+    Every Rotten Tomatoes snippet tokenizes the same (tested).
+    """
+
+    def __init__(self, tokenizer_json: dict, model_proto: bytes, name=None):
+        super().__init__(name=name)
+        kind, found = assets.graph_kind(tokenizer_json)
+        if kind != assets.SENTENCEPIECE:
+            raise UserError(
+                "in-graph SentencePiece tokenization needs a SentencePiece "
+                f"Unigram tokenizer.json (this one is {found or kind})")
+        self.sp = tf_text.SentencepieceTokenizer(model=model_proto,
+                                                 out_type=tf.int32)
+        # The model's pieces first; then added special tokens (T5's extra
+        # ids), which the model never produces.
+        vocab = [piece for piece, _ in tokenizer_json["model"]["vocab"]]
+        size = int(self.sp.vocab_size())
+        pieces = self.sp.id_to_string(tf.range(min(size, len(vocab))))
+        added = {t["id"] for t in tokenizer_json.get("added_tokens", [])
+                 if t.get("special")}
+        if size > len(vocab) or [p.decode("utf-8") for p in pieces.numpy()
+                                 ] != vocab[:size] or not added.issuperset(
+                                     range(size, len(vocab))):
+            raise UserError(
+                f"the tokenizer's {assets.SENTENCEPIECE_MODEL} does not hold "
+                "the vocabulary of its tokenizer.json; save the two together "
+                "(tokenizer.save_pretrained)")
+        specials = sorted(((t["content"], t["id"]) for t in tokenizer_json.get(
+            "added_tokens", []) if t.get("special")),
+            key=lambda t: len(t[0]), reverse=True)
+        self.special_pattern = "|".join(_escape(t) for t, _ in specials)
+        self.special_tokens = tf.constant([t for t, _ in specials] or [""])
+        self.special_ids = tf.constant([i for _, i in specials] or [0],
+                                       tf.int32)
+
+    @classmethod
+    def from_hf(cls, hf_tokenizer):
+        """From a transformers fast tokenizer loaded from a folder that
+        holds its SentencePiece model (`vocab_file`)."""
+        path = getattr(hf_tokenizer, "vocab_file", None)
+        if not path or not tf.io.gfile.exists(path):
+            raise UserError(
+                "the SentencePiece tokenizer has no "
+                f"{assets.SENTENCEPIECE_MODEL} beside its tokenizer.json, "
+                "which the SavedModel's graph runs; save the tokenizer with "
+                "it")
+        with tf.io.gfile.GFile(path, "rb") as f:
+            return cls(_tokenizer_json(hf_tokenizer), f.read())
+
+    def __call__(self, texts):
+        """[batch] strings -> ragged [batch, (tokens)] int32 ids."""
+        texts = _valid_utf8(texts)
+        # The ops stop at a NUL byte, which the fast tokenizer encodes as
+        # an unknown character: so does U+FFFE (never a piece).
+        texts = tf.strings.regex_replace(texts, r"\x00", "\ufffe")
+        if not self.special_pattern:
+            return self.sp.tokenize(texts)
+        special = self.special_pattern
+        pieces = tf_text.regex_split(texts, special, special)
+        flat = pieces.flat_values
+        is_special = tf.strings.regex_full_match(flat, special)
+        encoded = self.sp.tokenize(tf.where(is_special, "", flat))
+        which = tf.argmax(tf.cast(tf.equal(flat[:, None],
+                                           self.special_tokens[None]),
+                                  tf.int32), axis=1)
+        specials = tf.RaggedTensor.from_row_lengths(
+            tf.boolean_mask(tf.gather(self.special_ids, which), is_special),
+            tf.cast(is_special, tf.int64))
+        ids = tf.concat([encoded, specials], axis=1)
+        return pieces.with_flat_values(ids).merge_dims(1, 2)
+
+
+class SentencePieceDecoder(tf.Module):
+    """Ragged [batch, (ids)] -> [batch] texts, as a Hugging Face fast
+    SentencePiece tokenizer's `decode(ids, skip_special_tokens=True)`:
+    special tokens and ids outside the vocabulary dropped, then tokenizers'
+    Metaspace decoder (\u2581 becomes a space, and is dropped from the
+    first token), then transformers' `clean_up_tokenization` where the
+    tokenizer has `clean_up_tokenization_spaces`."""
+
+    def __init__(self, tokenizer_json: dict, cleanup: bool, name=None):
+        super().__init__(name=name)
+        kind, found = assets.graph_kind(tokenizer_json, decodes=True)
+        if kind != assets.SENTENCEPIECE:
+            raise UserError(
+                "in-graph SentencePiece decoding needs a SentencePiece "
+                f"Unigram tokenizer.json (this one is {found or kind})")
+        model = tokenizer_json["model"]
+        tokens = {i: piece for i, (piece, _) in enumerate(model["vocab"])}
+        added = tokenizer_json.get("added_tokens", [])
+        tokens.update((t["id"], t["content"]) for t in added)
+        self.size = max(tokens) + 1
+        self.tokens = tf.constant([tokens.get(i, "") for i in
+                                   range(self.size)])
+        self.special_ids = sorted(t["id"] for t in added if t.get("special"))
+        self.replacement = tokenizer_json["decoder"].get("replacement",
+                                                         "\u2581")
+        self.cleanup = bool(cleanup)
+
+    @classmethod
+    def from_hf(cls, hf_tokenizer):
+        return cls(_tokenizer_json(hf_tokenizer),
+                   getattr(hf_tokenizer, "clean_up_tokenization_spaces",
+                           False))
+
+    def __call__(self, ids):
+        ids = tf.cast(ids, tf.int32)
+        keep = (ids >= 0) & (ids < self.size)
+        for special in self.special_ids:
+            keep &= tf.not_equal(ids, special)
+        ids = tf.ragged.boolean_mask(ids, keep)
+        tokens = tf.gather(self.tokens, ids.flat_values)
+        rows = tf.cast(ids.value_rowids(), tf.int32)
+        first = tf.equal(tf.range(tf.size(rows)),
+                         tf.gather(tf.cast(ids.row_starts(), tf.int32),
+                                   rows))
+        mark = _escape(self.replacement)
+        tokens = tf.where(first, tf.strings.regex_replace(tokens, mark, ""),
+                          tf.strings.regex_replace(tokens, mark, " "))
+        texts = tf.strings.unsorted_segment_join(
+            tokens, rows, tf.cast(ids.nrows(), tf.int32))
+        return _replace_all(texts, TEXT_CLEANUP) if self.cleanup else texts
+
+
+def hf_tokenizer_in_graph(hf_tokenizer):
+    """The in-graph tokenizer for a transformers fast tokenizer."""
+    spec = _tokenizer_json(hf_tokenizer)
+    kind, _ = assets.graph_kind(spec)
+    if kind == assets.SENTENCEPIECE:
+        return SentencePiece.from_hf(hf_tokenizer)
+    return BertWordPiece(spec)  # (which names what it does not run)
+
+
+def hf_decoder_in_graph(hf_tokenizer):
+    """The in-graph `decode` for a transformers fast tokenizer."""
+    spec = _tokenizer_json(hf_tokenizer)
+    kind, _ = assets.graph_kind(spec, decodes=True)
+    if kind == assets.SENTENCEPIECE:
+        return SentencePieceDecoder.from_hf(hf_tokenizer)
+    return WordPieceDecoder(spec)
+
+
 class KerasHubWordPiece(tf.Module):
     """A keras-hub tokenizer layer, made safe for raw serving input.
 
@@ -272,7 +432,8 @@ def _longest_first_lengths(lengths, budget):
 
 class Packer(tf.Module):
     """Ragged segments -> padded `input_ids`, `attention_mask`,
-    `token_type_ids` ([CLS] a [SEP] (b [SEP])), truncated to `max_length`.
+    `token_type_ids` ([CLS] a [SEP] (b [SEP]); without a start token, T5's
+    a </s> (b </s>) with every type 0), truncated to `max_length`.
 
     `truncation` is "longest_first" (transformers) or "round_robin"
     (keras-hub's `MultiSegmentPacker`, via tensorflow-text's trimmer).
@@ -283,7 +444,7 @@ class Packer(tf.Module):
         super().__init__(name=name)
         if truncation not in ("longest_first", "round_robin"):
             raise ValueError(f"unknown truncation {truncation!r}")
-        self.budget = max_length - 1 - num_segments
+        self.budget = max_length - (start_id is not None) - num_segments
         if self.budget < 1:
             raise UserError(f"max_length {max_length} leaves no room for "
                             "text; raise --config.data.max_length")
@@ -301,8 +462,15 @@ class Packer(tf.Module):
 
     def __call__(self, segments):
         segments = [tf.cast(s, tf.int32) for s in segments]
-        ids, types = tf_text.combine_segments(self.trim(segments),
-                                              self.start_id, self.end_id)
+        if self.start_id is None:
+            ends = [tf.concat([s, tf.RaggedTensor.from_tensor(tf.fill(
+                [s.nrows(), 1], tf.constant(self.end_id, tf.int32)))], 1)
+                for s in self.trim(segments)]
+            ids = tf.concat(ends, axis=1)
+            types = tf.zeros_like(ids)
+        else:
+            ids, types = tf_text.combine_segments(
+                self.trim(segments), self.start_id, self.end_id)
         return {
             "input_ids": tf.cast(ids, tf.int32).to_tensor(self.pad_id),
             "attention_mask": tf.ones_like(ids, tf.int32).to_tensor(0),

@@ -42,7 +42,10 @@ class Tokenizer:
         self.hf = hf_tokenizer
         self.pad_id = hf_tokenizer.pad_token_id or 0
         self.start_id = hf_tokenizer.cls_token_id
-        self.end_id = hf_tokenizer.sep_token_id
+        # (T5's tokenizers have no [SEP]: their texts end with </s>)
+        self.end_id = (hf_tokenizer.sep_token_id
+                       if hf_tokenizer.sep_token_id is not None
+                       else hf_tokenizer.eos_token_id)
         self.unk_id = hf_tokenizer.unk_token_id
         # The decoder's first input when generating (seq2seq): the model
         # config's decoder_start_token_id (`load_tokenizer` sets it), else
@@ -52,15 +55,15 @@ class Tokenizer:
 
     def in_graph(self):
         """The same tokenization as TF ops: strings -> ragged ids."""
-        from tfft.export.graph_tokenizer import BertWordPiece
+        from tfft.export.graph_tokenizer import hf_tokenizer_in_graph
 
-        return BertWordPiece.from_hf(self.hf)
+        return hf_tokenizer_in_graph(self.hf)
 
     def in_graph_decoder(self):
         """`decode` as TF ops: ragged ids -> texts."""
-        from tfft.export.graph_tokenizer import WordPieceDecoder
+        from tfft.export.graph_tokenizer import hf_decoder_in_graph
 
-        return WordPieceDecoder.from_hf(self.hf)
+        return hf_decoder_in_graph(self.hf)
 
     def encode(self, texts, pairs=None, *, max_length):
         out = self.hf(list(texts), list(pairs) if pairs is not None else
