@@ -21,9 +21,10 @@ and the lead-3 baseline (first three source sentences) beside them.
 
 Export (`tfft-export`, or --config.export.dir): a SavedModel that turns
 raw source strings into generated summaries in the graph, with the
-generate.* settings fixed; WordPiece tokenizers only so far (BERT2BERT,
-or T5/BART checkpoints with a BERT vocabulary); others are refused before
-training.
+generate.* settings fixed; BERT WordPiece tokenizers (BERT2BERT) and
+SentencePiece Unigram ones with their spiece.model (T5, mT5); others
+(BART's byte-level BPE) are refused before training. Evaluation's
+generation is XLA-compiled (--config.generate.jit_compile=false: not).
 
 Command:
   tfft-train --config=configs/seq2seq_files.py --workdir=runs/my_s2s \

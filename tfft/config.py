@@ -24,6 +24,7 @@ STRATEGIES = (
     "auto", "default", "one_device", "mirrored", "multi_worker", "tpu")
 WEIGHT_INITS = ("pretrained", "random")
 MODES = ("min", "max")
+JIT_CHOICES = ("auto", "true", "false")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 PUSH_EVERY = ("epoch", "best", "end")
 EMPTY_TEXTS = ("refuse", "drop")
@@ -212,19 +213,21 @@ def default_config() -> ml_collections.ConfigDict:
     # Generation (seq2seq tasks): greedy (num_beams=1) or beam search, at
     # most max_new_tokens, at least min_length tokens (0 = no minimum),
     # beams' length_penalty, and no repeated n-gram of that size (0 = off).
-    # jit_compile: evaluation, tfft-predict and tfft.pipeline generate with
-    # an XLA-compiled function (one compilation per batch and source
-    # length, each rounded up to a power of two); the SavedModel's
-    # generation is the same function without XLA (TF Serving runs
-    # SavedModels without XLA by default): the same tokens, but for float
-    # rounding at a near tie.
+    # jit_compile: whether evaluation, tfft-predict and tfft.pipeline
+    # generate with an XLA-compiled function (one compilation per batch
+    # size and source length, each rounded up to a power of two): "auto"
+    # where it measured faster (float32 compute, or a GPU/TPU; not
+    # bfloat16 on a CPU, where XLA's generation measured 0.74x the
+    # tokens/s), "true", "false". The SavedModel's generation is the same
+    # function without XLA (TF Serving runs SavedModels without XLA by
+    # default): the same tokens, but for float rounding at a near tie.
     c.generate = ml_collections.ConfigDict()
     c.generate.num_beams = 1
     c.generate.max_new_tokens = 64
     c.generate.min_length = 0
     c.generate.length_penalty = 1.0
     c.generate.no_repeat_ngram_size = 0
-    c.generate.jit_compile = True
+    c.generate.jit_compile = "auto"
 
     c.push = ml_collections.ConfigDict()
     c.push.repo_id = ""
@@ -302,6 +305,8 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     _choice("train.monitor_mode", t.monitor_mode, MODES)
     _choice("train.precision", t.precision, PRECISIONS)
     _choice("push.every", config.push.every, PUSH_EVERY)
+    _choice("generate.jit_compile", config.generate.jit_compile,
+            JIT_CHOICES)
     _choice("data.empty_texts", d.empty_texts, EMPTY_TEXTS)
     if m.head == "native" and m.family != "hf":
         raise UserError(

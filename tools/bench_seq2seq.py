@@ -24,9 +24,11 @@ and training time, test ROUGE-L (tfft's rouge module, stemmer on, in
 speed at a fixed length (every sequence generates `--max_new_tokens`, its
 end token banned until then: tokens/s after the first batch, whose
 seconds are reported apart since tfft traces there; a model that stops
-early would otherwise look slow or fast by its length) and peak resident
-memory. Writes `results.json` and `results.md` to
-`--out`. A benchmark, not a test; run it with nothing else on the CPU.
+early would otherwise look slow or fast by its length; tfft's in the
+run's precision and in float32, each XLA-compiled or not as
+`generate.jit_compile=auto` decides) and peak resident memory. Writes
+`results.json` and `results.md` to `--out`. A benchmark, not a test;
+run it with nothing else on the CPU.
 """
 
 import json
@@ -95,22 +97,27 @@ def write_workload(out):
 
 
 def generation_table(results) -> str:
-    rows = ["| recipe | generated tokens/s (fixed length) | first batch "
-            "(s) | ROUGE-1/2/L/Lsum | words generated |",
-            "|---|---|---|---|---|"]
+    rows = ["| recipe | generation | generated tokens/s (fixed length) | "
+            "first batch (s) | ROUGE-1/2/L/Lsum | words generated |",
+            "|---|---|---|---|---|---|"]
     for name, r in results.items():
         if "error" in r:
             continue
         g = r["rouge"]
-        rows.append(
-            f"| {name} | {r['generated_tokens_per_second']} | "
-            f"{r['first_batch_seconds']} | "
-            + " / ".join(f"{100 * g[k]:.1f}" for k in (
-                "rouge1", "rouge2", "rougeL", "rougeLsum"))
-            + f" | {g['gen_len']:.1f} |")
+        rouge = " / ".join(f"{100 * g[k]:.1f}" for k in (
+            "rouge1", "rouge2", "rougeL", "rougeLsum"))
+        for label, m in ((name, r), (f"{name}, float32",
+                                     r.get("float32_generation"))):
+            if m is None:
+                continue
+            how = f"{m['precision']}, {m['how']}" if "how" in m else "fp32"
+            rows.append(
+                f"| {label} | {how} | {m['generated_tokens_per_second']} | "
+                f"{m['first_batch_seconds']} | "
+                + (f"{rouge} | {g['gen_len']:.1f} |" if m is r else "| |"))
     lead = next((r["lead3"] for r in results.values() if "lead3" in r), None)
     if lead:
-        rows.append("| lead-3 (the abstract's first three sentences) | | "
+        rows.append("| lead-3 (the abstract's first three sentences) | | | "
                     "| " + " / ".join(f"{100 * lead[k]:.1f}" for k in (
                         "rouge1", "rouge2", "rougeL", "rougeLsum")) + " | |")
     base, ours = results.get("hf_torch", {}), results.get("tfft", {})
@@ -118,7 +125,11 @@ def generation_table(results) -> str:
     if rate in base and rate in ours:
         rows.append("")
         rows.append(f"tfft / hf_torch: {ours[rate] / base[rate]:.2f}x "
-                    "generated tokens/s")
+                    "generated tokens/s in the run's precision")
+        fp32 = ours.get("float32_generation", {})
+        if rate in fp32:
+            rows.append(f"tfft float32 / hf_torch: "
+                        f"{fp32[rate] / base[rate]:.2f}x generated tokens/s")
     return "\n".join(rows)
 
 

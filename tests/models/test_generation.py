@@ -14,6 +14,7 @@ from tests.conftest import tiny_seq2seq_config
 from tfft.models.generation import Generator
 from tfft.models.generation import NoRepeatNGram
 from tfft.models.generation import generated_tokens
+from tfft.models.generation import xla_pays
 
 VOCAB, PAD, START, END = 40, 0, 2, 3
 
@@ -85,7 +86,10 @@ def test_traced_generation_equals_eager_generate(model, options):
     np.testing.assert_array_equal(generator(ids[2:3], mask[2:3]).numpy(),
                                   got[2:3])
     # XLA-compiled (generate.jit_compile), at bucketed shapes: the same.
-    compiled = Generator(model, pad_id=PAD, jit_compile=True, **options)
+    # ("auto" chooses it for a float32 model on a CPU.)
+    assert xla_pays(model)[0]
+    compiled = Generator(model, pad_id=PAD, jit_compile="auto", **options)
+    assert compiled.jit_compile
     np.testing.assert_array_equal(compiled(ids, mask).numpy(), got)
     np.testing.assert_array_equal(compiled(ids[2:3], mask[2:3]).numpy(),
                                   got[2:3])
@@ -131,8 +135,12 @@ def test_bert2bert_generates_in_a_graph_under_mixed_precision():
     ids, mask = _sources()
     with keras_compat.precision("hf", "mixed_bfloat16"):
         model = _model("bert2bert")
-        got = Generator(model, pad_id=PAD, max_new_tokens=10,
-                        min_length=8)(ids, mask).numpy()
+        generator = Generator(model, pad_id=PAD, max_new_tokens=10,
+                              min_length=8, jit_compile="auto")
+        got = generator(ids, mask).numpy()
+    # "auto": XLA's bfloat16 generation is slower on a CPU than the graph's.
+    assert not generator.jit_compile
+    assert "bfloat16 on a CPU" in generator.jit_reason
     assert got.shape == (len(ids), 11)
     assert (got[:, 0] == START).all()
     # No end token before the minimum length (8 with the start token).

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import copy_rows
+from tests.conftest import make_t5_tokenizer
 from tests.conftest import make_tiny_bert
 from tests.conftest import tiny_seq2seq_config
 from tests.conftest import write_csv
@@ -96,15 +97,22 @@ def test_lead_k():
 
 
 def _tiny_seq2seq(root, kind):
-    """A config-only checkpoint folder (tiny BERT's WordPiece vocabulary)
-    of a T5, a BART, or (bert2bert) the tiny BERT itself."""
+    """A config-only checkpoint folder of a T5 with a T5 tokenizer
+    (SentencePiece, trained on RT: `make_t5_tokenizer`), a BART (tiny
+    BERT's WordPiece vocabulary), or (bert2bert) the tiny BERT itself."""
     import transformers
 
     bert = make_tiny_bert(os.path.join(root, "bert"), hidden=32)
     if kind == "bert2bert":
         return bert
-    tok = transformers.AutoTokenizer.from_pretrained(bert)
     folder = os.path.join(root, kind)
+    if kind == "t5":
+        tok = transformers.AutoTokenizer.from_pretrained(
+            make_t5_tokenizer(folder))
+        tiny_seq2seq_config(kind, len(tok), tok.pad_token_id, None,
+                            tok.eos_token_id).save_pretrained(folder)
+        return folder
+    tok = transformers.AutoTokenizer.from_pretrained(bert)
     extra = {"forced_eos_token_id": tok.sep_token_id} if kind == "bart" \
         else {}
     model_config = tiny_seq2seq_config(
@@ -178,6 +186,24 @@ def test_tiny_models_learn_to_copy_and_generate_it(tmp_path, kind, epochs,
     examples = run.task.read_inputs(test_file)
     again = run.predictions(examples)
     assert [r["summary"] for r in again] == [r["summary"] for r in records]
+    if kind == "bert2bert":
+        # Each epoch generated on the validation rows (val_rougeL in the
+        # epoch logs), and the run kept the epoch with the best one.
+        import csv
+
+        history = list(csv.DictReader(open(os.path.join(workdir,
+                                                        "history.csv"))))
+        import re
+
+        scores = [float(row["val_rougeL"]) for row in history]
+        assert len(scores) == 30 and scores[-1] >= 0.9
+        stderr = request.getfixturevalue("summarize_run")["stderr"]
+        kept = re.search(r"Restored the best weights: epoch (\d+) "
+                         r"\(val_rougeL=([0-9.e-]+)\)", stderr)
+        epoch, value = int(kept.group(1)), float(kept.group(2))
+        # (history.csv rounds to 6 digits, the log to 5)
+        assert abs(scores[epoch - 1] - max(scores)) <= 1e-6
+        assert abs(value - scores[epoch - 1]) <= 1e-4
     if kind == "bert2bert":  # sharing works as for every task
         import tfft
         from tfft import card

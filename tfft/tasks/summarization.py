@@ -19,6 +19,7 @@ BART, ...); keras-hub's `Seq2SeqLM` tasks are not wired yet.
 """
 
 import numpy as np
+from absl import logging
 
 from tfft.data import sources
 from tfft.errors import UserError
@@ -183,7 +184,8 @@ class Summarization(Task):
                    "num_beams": g.num_beams,
                    "length_penalty": g.length_penalty,
                    "min_length": g.min_length,
-                   "jit_compile": bool(g.jit_compile)}
+                   "jit_compile": {"true": True, "false": False}.get(
+                       g.jit_compile, "auto")}
         if g.no_repeat_ngram_size:
             options["no_repeat_ngram_size"] = g.no_repeat_ngram_size
         return options
@@ -196,8 +198,11 @@ class Summarization(Task):
         cache = self.__dict__.setdefault("_generators", {})
         seq2seq = model.encoder  # the transformers seq2seq model
         if id(seq2seq) not in cache:
-            cache[id(seq2seq)] = (seq2seq, Generator(
-                seq2seq, pad_id=pad_id, **self.generation_options()))
+            generator = Generator(seq2seq, pad_id=pad_id,
+                                  **self.generation_options())
+            logging.info("Generation from Python: %s",
+                         generator.jit_reason)
+            cache[id(seq2seq)] = (seq2seq, generator)
         return cache[id(seq2seq)][1]
 
     @staticmethod

@@ -2,7 +2,8 @@
 (BERT2BERT warm-started from MiniLM, bf16) through
 `tfft.training.trainer.train`, pointed at the workload's files, scored on
 the test papers by the run (its traced greedy `generate`); then the
-generation speed at a fixed length."""
+generation speed at a fixed length, in the run's precision and in
+float32."""
 
 import os
 import time
@@ -29,24 +30,26 @@ def config_for(w):
     return config
 
 
-def generation(w, workdir):
+def generation(w, workdir, precision=""):
     """Generation speed on the test papers at a fixed length: every
     sequence generates `max_new_tokens` (its end token banned until then,
     as PyTorch's contender does with min_new_tokens), greedy, no repeated
-    n-grams, batches of `generate_batch_size`: generated tokens per second
-    over the batches after the first (which traces), and the first
-    batch's seconds."""
+    n-grams, batches of `generate_batch_size`, the run loaded in its own
+    precision or `precision`, XLA as `generate.jit_compile=auto` decides:
+    generated tokens per second over the batches after the first (which
+    traces or compiles), and the first batch's seconds."""
     import numpy as np
 
     from tfft.inference import load_run
-    from tfft.models.generation import Generator
 
-    run = load_run(workdir)
+    run = load_run(workdir, precision=precision)
     examples = run.task.read_inputs(w["test_file"])
     tokenizer = run.bundle.tokenizer
     features = run.task.tokenize(examples, tokenizer)
     options = dict(run.task.generation_options(),
                    min_length=1 + w["max_new_tokens"])  # + decoder start
+    from tfft.models.generation import Generator
+
     generate = Generator(run.bundle.model.encoder, pad_id=tokenizer.pad_id,
                          **options)
     collate = run.task.collator(tokenizer)
@@ -59,7 +62,9 @@ def generation(w, workdir):
                              batch["attention_mask"]).numpy()
         times.append(time.perf_counter() - t)
         tokens.append(wl.generated_count(sequences[:, 1:], tokenizer.pad_id))
-    return {"first_batch_seconds": round(times[0], 1),
+    return {"precision": run.config.train.precision,
+            "how": generate.jit_reason,
+            "first_batch_seconds": round(times[0], 1),
             "fixed_length_tokens": int(np.sum(tokens)),
             "generated_tokens_per_second": round(
                 float(np.sum(tokens[1:]) / np.sum(times[1:])), 1)}
@@ -82,6 +87,10 @@ def run(w):
                             f"{config.train.learning_rate:g}, traced "
                             "greedy generate)")
         figures.update(generation(w, workdir))
+        # The same weights generating in float32
+        # (`tfft.inference.load_run(workdir, precision="float32")`), where
+        # XLA pays on a CPU.
+        figures["float32_generation"] = generation(w, workdir, "float32")
     figures["rouge"] = {k: results["test"][k] for k in (
         "rouge1", "rouge2", "rougeL", "rougeLsum", "gen_len")}
     figures["lead3"] = {k[len("lead3_"):]: v for k, v in
