@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from tests.conftest import copy_rows
-from tests.conftest import make_t5_tokenizer
 from tests.conftest import make_tiny_bert
 from tests.conftest import tiny_seq2seq_config
 from tests.conftest import write_csv
@@ -97,21 +96,16 @@ def test_lead_k():
 
 
 def _tiny_seq2seq(root, kind):
-    """A config-only checkpoint folder of a T5 with a T5 tokenizer
-    (SentencePiece, trained on RT: `make_t5_tokenizer`), a BART (tiny
-    BERT's WordPiece vocabulary), or (bert2bert) the tiny BERT itself."""
+    """A config-only checkpoint folder (tiny BERT's WordPiece vocabulary)
+    of a T5, a BART, or (bert2bert) the tiny BERT itself. (T5 with its
+    own SentencePiece tokenizer is tested for tokenization, decoding and
+    export in tests/export/.)"""
     import transformers
 
     bert = make_tiny_bert(os.path.join(root, "bert"), hidden=32)
     if kind == "bert2bert":
         return bert
     folder = os.path.join(root, kind)
-    if kind == "t5":
-        tok = transformers.AutoTokenizer.from_pretrained(
-            make_t5_tokenizer(folder))
-        tiny_seq2seq_config(kind, len(tok), tok.pad_token_id, None,
-                            tok.eos_token_id).save_pretrained(folder)
-        return folder
     tok = transformers.AutoTokenizer.from_pretrained(bert)
     extra = {"forced_eos_token_id": tok.sep_token_id} if kind == "bart" \
         else {}
