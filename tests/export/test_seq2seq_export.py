@@ -142,7 +142,7 @@ def t5_export(t5_tokenizer, tmp_path_factory):
     config.generate.no_repeat_ngram_size = 2
     # The Python side without XLA, as the SavedModel: XLA's tokens are
     # tested in tests/models/test_generation.py, beam search's export above.
-    config.generate.jit_compile = False
+    config.generate.jit_compile = "false"
     task = get_task("summarization", config)
     bundle = builder.build(config.model, task)
     export_dir = str(tmp_path_factory.mktemp("t5_export"))
