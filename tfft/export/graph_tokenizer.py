@@ -181,39 +181,26 @@ def _replace_all(texts, pairs):
     return texts
 
 
-class WordPieceDecoder(tf.Module):
-    """Ragged [batch, (ids)] -> [batch] texts, as a Hugging Face fast
-    WordPiece tokenizer's `decode(ids, skip_special_tokens=True,
-    clean_up_tokenization_spaces=True)`: special tokens and ids outside
-    the vocabulary dropped, each token after the first joined with a space
-    unless it continues a word (`##`), then the cleanups."""
+class _Decoder(tf.Module):
+    """Ragged [batch, (ids)] -> [batch] texts: special tokens and ids
+    outside the vocabulary dropped, each kept token spelled by `spell`
+    (which knows whether it starts its row), each row joined, then
+    `finish`."""
 
-    def __init__(self, tokenizer_json: dict, name=None):
+    def __init__(self, tokens: dict, added: list, name=None):
         super().__init__(name=name)
-        found = assets.graph_mismatch(
-            tokenizer_json, assets.GRAPH_DECODERS[assets.WORDPIECE])
-        if found:
-            raise UserError(
-                "in-graph decoding supports WordPiece tokenizers (this one "
-                f"decodes with {found}); the raw-string export of a "
-                "generating model with another tokenizer is not implemented "
-                "yet")
-        decoder = tokenizer_json["decoder"]
-        self.prefix = decoder.get("prefix", "##")
-        self.cleanup = bool(decoder.get("cleanup", True))
-        tokens = dict((i, t) for t, i in
-                      tokenizer_json["model"]["vocab"].items())
-        added = tokenizer_json.get("added_tokens", [])
+        tokens = dict(tokens)
         tokens.update((t["id"], t["content"]) for t in added)
         self.size = max(tokens) + 1
         self.tokens = tf.constant([tokens.get(i, "") for i in
                                    range(self.size)])
         self.special_ids = sorted(t["id"] for t in added if t.get("special"))
 
-    @classmethod
-    def from_hf(cls, hf_tokenizer):
-        """From a transformers fast tokenizer (its `tokenizer.json`)."""
-        return cls(_tokenizer_json(hf_tokenizer))
+    def spell(self, tokens, first):
+        raise NotImplementedError
+
+    def finish(self, texts):
+        return texts
 
     def __call__(self, ids):
         ids = tf.cast(ids, tf.int32)
@@ -226,6 +213,40 @@ class WordPieceDecoder(tf.Module):
         first = tf.equal(tf.range(tf.size(rows)),
                          tf.gather(tf.cast(ids.row_starts(), tf.int32),
                                    rows))
+        texts = tf.strings.unsorted_segment_join(
+            self.spell(tokens, first), rows, tf.cast(ids.nrows(), tf.int32))
+        return self.finish(texts)
+
+
+class WordPieceDecoder(_Decoder):
+    """Ragged [batch, (ids)] -> [batch] texts, as a Hugging Face fast
+    WordPiece tokenizer's `decode(ids, skip_special_tokens=True,
+    clean_up_tokenization_spaces=True)`: special tokens and ids outside
+    the vocabulary dropped, each token after the first joined with a space
+    unless it continues a word (`##`), then the cleanups."""
+
+    def __init__(self, tokenizer_json: dict, name=None):
+        found = assets.graph_mismatch(
+            tokenizer_json, assets.GRAPH_DECODERS[assets.WORDPIECE])
+        if found:
+            raise UserError(
+                "in-graph decoding supports WordPiece tokenizers (this one "
+                f"decodes with {found}); the raw-string export of a "
+                "generating model with another tokenizer is not implemented "
+                "yet")
+        super().__init__(
+            {i: t for t, i in tokenizer_json["model"]["vocab"].items()},
+            tokenizer_json.get("added_tokens", []), name=name)
+        decoder = tokenizer_json["decoder"]
+        self.prefix = decoder.get("prefix", "##")
+        self.cleanup = bool(decoder.get("cleanup", True))
+
+    @classmethod
+    def from_hf(cls, hf_tokenizer):
+        """From a transformers fast tokenizer (its `tokenizer.json`)."""
+        return cls(_tokenizer_json(hf_tokenizer))
+
+    def spell(self, tokens, first):
         prefix = _escape(self.prefix)
         continues = tf.strings.regex_full_match(tokens, f"{prefix}(?s:.*)")
         stripped = tf.strings.regex_replace(tokens, f"^{prefix}", "",
@@ -233,10 +254,9 @@ class WordPieceDecoder(tf.Module):
         tokens = tf.where(first, tokens,
                           tf.where(continues, stripped,
                                    tf.strings.join([" ", tokens])))
-        if self.cleanup:
-            tokens = _replace_all(tokens, TOKEN_CLEANUP)
-        texts = tf.strings.unsorted_segment_join(
-            tokens, rows, tf.cast(ids.nrows(), tf.int32))
+        return _replace_all(tokens, TOKEN_CLEANUP) if self.cleanup else tokens
+
+    def finish(self, texts):
         return _replace_all(texts, TEXT_CLEANUP)
 
 
@@ -324,7 +344,7 @@ class SentencePiece(tf.Module):
         return pieces.with_flat_values(ids).merge_dims(1, 2)
 
 
-class SentencePieceDecoder(tf.Module):
+class SentencePieceDecoder(_Decoder):
     """Ragged [batch, (ids)] -> [batch] texts, as a Hugging Face fast
     SentencePiece tokenizer's `decode(ids, skip_special_tokens=True)`:
     special tokens and ids outside the vocabulary dropped, then tokenizers'
@@ -333,20 +353,15 @@ class SentencePieceDecoder(tf.Module):
     tokenizer has `clean_up_tokenization_spaces`."""
 
     def __init__(self, tokenizer_json: dict, cleanup: bool, name=None):
-        super().__init__(name=name)
         kind, found = assets.graph_kind(tokenizer_json, decodes=True)
         if kind != assets.SENTENCEPIECE:
             raise UserError(
                 "in-graph SentencePiece decoding needs a SentencePiece "
                 f"Unigram tokenizer.json (this one is {found or kind})")
-        model = tokenizer_json["model"]
-        tokens = {i: piece for i, (piece, _) in enumerate(model["vocab"])}
-        added = tokenizer_json.get("added_tokens", [])
-        tokens.update((t["id"], t["content"]) for t in added)
-        self.size = max(tokens) + 1
-        self.tokens = tf.constant([tokens.get(i, "") for i in
-                                   range(self.size)])
-        self.special_ids = sorted(t["id"] for t in added if t.get("special"))
+        super().__init__(
+            {i: piece for i, (piece, _) in enumerate(
+                tokenizer_json["model"]["vocab"])},
+            tokenizer_json.get("added_tokens", []), name=name)
         self.replacement = tokenizer_json["decoder"].get("replacement",
                                                          "\u2581")
         self.cleanup = bool(cleanup)
@@ -357,22 +372,12 @@ class SentencePieceDecoder(tf.Module):
                    getattr(hf_tokenizer, "clean_up_tokenization_spaces",
                            False))
 
-    def __call__(self, ids):
-        ids = tf.cast(ids, tf.int32)
-        keep = (ids >= 0) & (ids < self.size)
-        for special in self.special_ids:
-            keep &= tf.not_equal(ids, special)
-        ids = tf.ragged.boolean_mask(ids, keep)
-        tokens = tf.gather(self.tokens, ids.flat_values)
-        rows = tf.cast(ids.value_rowids(), tf.int32)
-        first = tf.equal(tf.range(tf.size(rows)),
-                         tf.gather(tf.cast(ids.row_starts(), tf.int32),
-                                   rows))
+    def spell(self, tokens, first):
         mark = _escape(self.replacement)
-        tokens = tf.where(first, tf.strings.regex_replace(tokens, mark, ""),
-                          tf.strings.regex_replace(tokens, mark, " "))
-        texts = tf.strings.unsorted_segment_join(
-            tokens, rows, tf.cast(ids.nrows(), tf.int32))
+        return tf.where(first, tf.strings.regex_replace(tokens, mark, ""),
+                        tf.strings.regex_replace(tokens, mark, " "))
+
+    def finish(self, texts):
         return _replace_all(texts, TEXT_CLEANUP) if self.cleanup else texts
 
 
