@@ -218,6 +218,15 @@ def _prepends_always(spec) -> bool:
         spec.get("decoder") is None or always("decoder"))
 
 
+def no_sentencepiece_model(path: str = "") -> str:
+    """The problem of a SentencePiece tokenizer (of `path`) saved without
+    its model."""
+    of = f" of {path}" if path else ""
+    return (f"the SentencePiece tokenizer{of} has no {SENTENCEPIECE_MODEL} "
+            "beside its tokenizer.json, which the SavedModel's graph runs; "
+            "save the tokenizer with it")
+
+
 def graph_tokenizer_problem(path: str, decodes: bool = False):
     """Why a checkpoint's tokenizer cannot run in a SavedModel's graph
     (`GRAPH_TOKENIZERS`, and with `decodes` `GRAPH_DECODERS`), or None;
@@ -235,9 +244,7 @@ def graph_tokenizer_problem(path: str, decodes: bool = False):
     kind, found = graph_kind(spec, decodes)
     if kind == SENTENCEPIECE and not os.path.exists(
             os.path.join(folder, SENTENCEPIECE_MODEL)):
-        return (f"the SentencePiece tokenizer of {path} has no "
-                f"{SENTENCEPIECE_MODEL} beside its tokenizer.json, which "
-                "the SavedModel's graph runs; save the tokenizer with it")
+        return no_sentencepiece_model(path)
     if kind is not None:
         return None
     return (f"the tokenizer of {path} is {found}, and the SavedModel export "

@@ -308,18 +308,16 @@ class SentencePiece(tf.Module):
                                        tf.int32)
 
     @classmethod
-    def from_hf(cls, hf_tokenizer):
+    def from_hf(cls, hf_tokenizer, tokenizer_json=None):
         """From a transformers fast tokenizer loaded from a folder that
-        holds its SentencePiece model (`vocab_file`)."""
+        holds its SentencePiece model (`vocab_file`); `tokenizer_json`, its
+        parsed tokenizer.json if already at hand."""
         path = getattr(hf_tokenizer, "vocab_file", None)
         if not path or not tf.io.gfile.exists(path):
-            raise UserError(
-                "the SentencePiece tokenizer has no "
-                f"{assets.SENTENCEPIECE_MODEL} beside its tokenizer.json, "
-                "which the SavedModel's graph runs; save the tokenizer with "
-                "it")
+            raise UserError(assets.no_sentencepiece_model())
         with tf.io.gfile.GFile(path, "rb") as f:
-            return cls(_tokenizer_json(hf_tokenizer), f.read())
+            return cls(tokenizer_json or _tokenizer_json(hf_tokenizer),
+                       f.read())
 
     def __call__(self, texts):
         """[batch] strings -> ragged [batch, (tokens)] int32 ids."""
@@ -367,8 +365,8 @@ class SentencePieceDecoder(_Decoder):
         self.cleanup = bool(cleanup)
 
     @classmethod
-    def from_hf(cls, hf_tokenizer):
-        return cls(_tokenizer_json(hf_tokenizer),
+    def from_hf(cls, hf_tokenizer, tokenizer_json=None):
+        return cls(tokenizer_json or _tokenizer_json(hf_tokenizer),
                    getattr(hf_tokenizer, "clean_up_tokenization_spaces",
                            False))
 
@@ -386,7 +384,7 @@ def hf_tokenizer_in_graph(hf_tokenizer):
     spec = _tokenizer_json(hf_tokenizer)
     kind, _ = assets.graph_kind(spec)
     if kind == assets.SENTENCEPIECE:
-        return SentencePiece.from_hf(hf_tokenizer)
+        return SentencePiece.from_hf(hf_tokenizer, spec)
     return BertWordPiece(spec)  # (which names what it does not run)
 
 
@@ -395,7 +393,7 @@ def hf_decoder_in_graph(hf_tokenizer):
     spec = _tokenizer_json(hf_tokenizer)
     kind, _ = assets.graph_kind(spec, decodes=True)
     if kind == assets.SENTENCEPIECE:
-        return SentencePieceDecoder.from_hf(hf_tokenizer)
+        return SentencePieceDecoder.from_hf(hf_tokenizer, spec)
     return WordPieceDecoder(spec)
 
 

@@ -41,6 +41,7 @@ def generation(w, workdir, precision=""):
     import numpy as np
 
     from tfft.inference import load_run
+    from tfft.models.generation import Generator
 
     run = load_run(workdir, precision=precision)
     examples = run.task.read_inputs(w["test_file"])
@@ -48,8 +49,6 @@ def generation(w, workdir, precision=""):
     features = run.task.tokenize(examples, tokenizer)
     options = dict(run.task.generation_options(),
                    min_length=1 + w["max_new_tokens"])  # + decoder start
-    from tfft.models.generation import Generator
-
     generate = Generator(run.bundle.model.encoder, pad_id=tokenizer.pad_id,
                          **options)
     collate = run.task.collator(tokenizer)
