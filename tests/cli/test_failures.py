@@ -81,6 +81,28 @@ def test_a_bug_is_exit_1_with_its_traceback_in_a_file(tmp_path, monkeypatch):
     assert "Traceback" in text and "in broken" in text
 
 
+def test_ctrl_c_is_130_whatever_error_a_library_makes_of_it(tmp_path):
+    """A library that runs Python inside its own call (a TensorFlow
+    callback) may surface Ctrl-C's KeyboardInterrupt as its own error."""
+    script = tmp_path / "wrapping_command.py"
+    script.write_text(
+        "import os, signal, time\n"
+        "from tfft.cli import common\n"
+        "def main(argv):\n"
+        "    try:\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        time.sleep(30)\n"
+        "    except KeyboardInterrupt:\n"
+        "        raise RuntimeError('callback failed')\n"
+        "common.run_app(main)\n")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True,
+                          text=True, cwd=REPO, timeout=60)
+    assert proc.returncode == 130, proc.stderr[-3000:]
+    assert _one_line(proc.stderr) == (
+        "error: interrupted; nothing half-written was kept; rerun the same "
+        "command")
+
+
 def test_run_app_turns_a_bug_into_one_line(tmp_path):
     script = tmp_path / "broken_command.py"
     script.write_text(
@@ -110,13 +132,13 @@ def _start(command, *args):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _interrupt_when(proc, ready, timeout=300):
+def _interrupt_when(proc, ready, timeout=300, poll=0.05):
     """Sends SIGINT (Ctrl-C) once `ready()`; returns (code, stderr)."""
     deadline = time.time() + timeout
     while not ready():
         assert proc.poll() is None, proc.communicate()[1][-3000:]
         assert time.time() < deadline, "never got there"
-        time.sleep(0.05)
+        time.sleep(poll)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
     return proc.returncode, stderr
@@ -142,7 +164,7 @@ def test_ctrl_c_in_training_names_the_checkpoint_to_resume_from(
                   "--config.train.checkpoint_steps=2")
     code, stderr = _interrupt_when(
         proc, lambda: (checkpoints / "2" / "state.json").exists())
-    assert code == 130
+    assert code == 130, stderr[-3000:]
     line = _one_line(stderr)
     newest = max(int(n) for n in os.listdir(checkpoints) if n.isdigit())
     assert line.startswith(f"error: interrupted; the newest checkpoint is "
@@ -152,24 +174,39 @@ def test_ctrl_c_in_training_names_the_checkpoint_to_resume_from(
     epoch, batch = state["position"]
     assert f"({batch} batches into epoch {epoch + 1})" in line
     assert not (workdir / "COMPLETED").exists()
-    assert not [n for n in os.listdir(checkpoints) if n.startswith(".")]
+    assert not [n for n in os.listdir(checkpoints) if n.startswith(".")], (
+        os.listdir(checkpoints))
 
 
 def test_ctrl_c_in_export_leaves_no_version(classify_run, tmp_path):
-    export_dir = tmp_path / "export"
+    """SIGINT while the version is being written (its temporary folder
+    exists). That window is a fraction of a second: when the signal lands
+    after the rename instead (a loaded machine), the version is complete
+    and the message says so; the test then tries again."""
+    for attempt in range(3):
+        export_dir = tmp_path / f"export{attempt}"
 
-    def writing():  # the version's temporary folder exists
-        return export_dir.exists() and any(
-            n.startswith(".") for n in os.listdir(export_dir))
+        def writing():  # the version's temporary folder exists
+            return export_dir.exists() and any(
+                n.startswith(".") for n in os.listdir(export_dir))
 
-    proc = _start("export", f"--workdir={classify_run['workdir']}",
-                  f"--export_dir={export_dir}")
-    code, stderr = _interrupt_when(proc, writing)
-    assert code == 130
-    assert _one_line(stderr) == (
-        f"error: interrupted; no new version was written to {export_dir} "
-        "(the newest is none); rerun the same command")
-    assert os.listdir(export_dir) == []
+        proc = _start("export", f"--workdir={classify_run['workdir']}",
+                      f"--export_dir={export_dir}")
+        code, stderr = _interrupt_when(proc, writing, poll=0.002)
+        if os.listdir(export_dir) == ["1"]:  # published before the signal
+            assert code in (0, 130, -signal.SIGINT), stderr[-3000:]
+            if code == 130:
+                assert _one_line(stderr) == (
+                    f"error: interrupted; {export_dir}/1 was written "
+                    "completely before that")
+            continue
+        assert code == 130, stderr[-3000:]
+        assert _one_line(stderr) == (
+            f"error: interrupted; no new version was written to "
+            f"{export_dir} (the newest is none); rerun the same command")
+        assert os.listdir(export_dir) == []
+        return
+    pytest.fail("the signal landed after the version was complete 3 times")
 
 
 # -- a full disk -------------------------------------------------------------

@@ -8,6 +8,7 @@ gives (2 bad input, 130 interrupted, 1 a bug), never with a traceback.
 
 import importlib.util
 import os
+import signal
 import sys
 
 from tfft.cli import failures
@@ -101,6 +102,7 @@ def run_app(main, outputs=None, left_behind=None) -> None:
     from absl import app
 
     quiet_libraries()
+    interrupted = _track_ctrl_c()
     try:
         app.run(main, flags_parser=parse_flags)
     except SystemExit:
@@ -109,8 +111,25 @@ def run_app(main, outputs=None, left_behind=None) -> None:
         if failures.show_traceback() and not isinstance(e, UserError):
             raise
         code, message = failures.describe(
-            e, _ask(outputs, []), _ask(left_behind, ""))
+            e, _ask(outputs, []), _ask(left_behind, ""),
+            interrupted=bool(interrupted))
         fail(message, code)
+
+
+def _track_ctrl_c() -> list:
+    """Python's own SIGINT handling (KeyboardInterrupt), plus a record
+    that it happened: a library that runs Python inside its own call (a
+    TensorFlow callback) may surface the KeyboardInterrupt as its own
+    error, and the command was still interrupted."""
+    received = []
+
+    def handler(signum, frame):
+        received.append(signum)
+        signal.default_int_handler(signum, frame)
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, handler)
+    return received
 
 
 def _ask(question, default):

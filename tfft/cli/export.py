@@ -40,18 +40,26 @@ def main(argv):
     paths.check_space(_EXPORT_DIR.value, "--export_dir",
                       assets.weights_bytes(run.path(run_folder.MODEL)),
                       "the SavedModel")
+    from tfft.export import versions
     from tfft.export.saved_model import export_run
 
+    _newest_before.append(versions.resolve(_EXPORT_DIR.value))
     path, report = export_run(_WORKDIR.value, _EXPORT_DIR.value,
                               _KEEP.value, _ALLOW_OPS.value)
     print(f"exported {path}")
     print(f"ops: {report.summary()}")
 
 
+_newest_before = []  # the newest version when the export began
+
+
 def _left_behind():
     from tfft.export import versions
 
     newest = versions.resolve(_EXPORT_DIR.value)
+    if _newest_before and newest != _newest_before[0]:
+        # Interrupted after the rename: the version is complete.
+        return f"{newest} was written completely before that"
     return (f"no new version was written to {_EXPORT_DIR.value} (the "
             f"newest is {newest or 'none'}); rerun the same command")
 

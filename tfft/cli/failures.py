@@ -72,17 +72,19 @@ def _path_of(error, outputs):
     return (holders or outputs or ["the output folder"])[0]
 
 
-def describe(error: BaseException, outputs=(), left_behind: str = ""):
+def describe(error: BaseException, outputs=(), left_behind: str = "",
+             interrupted: bool = False):
     """(exit code, one-line message) for what ended a command.
 
     `outputs`: the command's output locations (absolute paths), named when
     the error itself names no path; `left_behind`: what the command's
-    outputs hold after a failure, e.g. "the newest checkpoint is ...".
+    outputs hold after a failure, e.g. "the newest checkpoint is ...";
+    `interrupted`: Ctrl-C was pressed, whatever error it surfaced as.
     """
     outputs = [os.path.abspath(o) for o in outputs if o]
     kept = left_behind or ("nothing half-written was kept; rerun the same "
                            "command")
-    if isinstance(error, KeyboardInterrupt):
+    if interrupted or isinstance(error, KeyboardInterrupt):
         return EXIT_INTERRUPTED, f"interrupted; {kept}"
     chain = _chain(error)
     if isinstance(error, UserError):
