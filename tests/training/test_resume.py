@@ -1,6 +1,7 @@
 """Full-state resume: kill -9 a training process mid-epoch, rerun the same
 command, and the final weights equal an uninterrupted run's."""
 
+import csv
 import glob
 import os
 import signal
@@ -32,6 +33,11 @@ def arrays(model_dir):
     for path in glob.glob(os.path.join(model_dir, "*.npz")):
         with np.load(path) as f:
             found.update({f"{os.path.basename(path)}/{k}": f[k] for k in f})
+    for path in glob.glob(os.path.join(model_dir, "*.safetensors")):
+        from safetensors.numpy import load_file
+
+        found.update({f"{os.path.basename(path)}/{k}": v
+                      for k, v in load_file(path).items()})
     return found
 
 
@@ -45,17 +51,15 @@ def mid_epoch_checkpoint(workdir):
         else None
 
 
-@pytest.mark.parametrize("family", KERAS_HUB_THEN_SLOW_HF)
-def test_sigkill_mid_epoch_then_rerun_equals_uninterrupted(
-        family, tiny_bert, files, tmp_path):  # noqa: F811
-    def args(workdir):
-        # 173 train examples / 8 = 22 batches per epoch; dropout stays on
-        # (0.1), so the RNG state must be restored too.
-        return [*tiny_args(tiny_bert, files, workdir),
-                f"--config.model.family={family}",
-                "--config.train.epochs=3", "--config.train.batch_size=8",
-                "--config.train.checkpoint_steps=2"]
+def history(workdir) -> list:
+    with open(os.path.join(workdir, run_folder.HISTORY)) as f:
+        return list(csv.DictReader(f))
 
+
+def kill_mid_epoch_then_resume(args, tmp_path, epochs):
+    """`tfft-train *args(workdir)` uninterrupted, and killed (SIGKILL) at a
+    mid-epoch checkpoint then rerun: both runs' saved weights must be
+    equal, and the resumed run whole. Returns both run folders."""
     whole = str(tmp_path / "whole")
     proc = tfft("train", *args(whole))
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -86,12 +90,66 @@ def test_sigkill_mid_epoch_then_rerun_equals_uninterrupted(
     assert expected and sorted(got) == sorted(expected)
     worst = max(float(np.max(np.abs(got[k] - expected[k])))
                 for k in expected)
-    print(family, "resumed from", position, "max |diff|", worst, len(expected))
+    print("resumed from", position, "max |diff|", worst, len(expected))
     assert worst <= 1e-5, worst
-    # The run folder is whole: all epochs in the history, checkpoints gone.
-    with open(os.path.join(killed, run_folder.HISTORY)) as f:
-        assert len(f.read().strip().splitlines()) == 1 + 3
+    # The run folder is whole: every epoch's logs as the uninterrupted
+    # run's (the killed epoch's loss too: its running sums were carried
+    # over), checkpoints gone.
+    expected, got = history(whole), history(killed)
+    assert len(got) == epochs and list(got[0]) == list(expected[0])
+    for key in expected[0]:
+        assert np.allclose([float(r[key]) for r in got],
+                           [float(r[key]) for r in expected],
+                           rtol=1e-5, atol=1e-6), (key, got, expected)
     assert not os.path.exists(os.path.join(killed, "checkpoints"))
     # A completed run is never overwritten: the same command now refuses.
     proc = tfft("train", *args(killed))
     assert proc.returncode == 2 and "completed run" in proc.stderr
+    return whole, killed
+
+
+@pytest.mark.parametrize("family", KERAS_HUB_THEN_SLOW_HF)
+def test_sigkill_mid_epoch_then_rerun_equals_uninterrupted(
+        family, tiny_bert, files, tmp_path):  # noqa: F811
+    def args(workdir):
+        # 173 train examples / 8 = 22 batches per epoch; dropout stays on
+        # (0.1), so the RNG state must be restored too.
+        return [*tiny_args(tiny_bert, files, workdir),
+                f"--config.model.family={family}",
+                "--config.train.epochs=3", "--config.train.batch_size=8",
+                "--config.train.checkpoint_steps=2"]
+
+    kill_mid_epoch_then_resume(args, tmp_path, epochs=3)
+
+
+@pytest.mark.slow
+def test_seq2seq_sigkill_then_rerun_equals_uninterrupted(tmp_path):
+    """configs/seq2seq_files.py (BERT2BERT, dropout on; each epoch
+    generates on the validation rows, `val_rougeL` picks the epoch kept):
+    the same weights and the same per-epoch logs, ROUGE included."""
+    from tests.conftest import copy_rows
+    from tests.conftest import make_tiny_bert
+    from tests.conftest import run_args
+    from tests.conftest import write_csv
+
+    data = {"train": write_csv(tmp_path / "train.csv", copy_rows(208, 0)),
+            "test": write_csv(tmp_path / "test.csv", copy_rows(16, 1)),
+            "bert": make_tiny_bert(tmp_path / "bert", hidden=32)}
+
+    def args(workdir):
+        # 176 train rows / 8 = 22 batches per epoch (32 carved for
+        # validation).
+        return run_args(
+            "seq2seq_files.py", data, workdir,
+            "--config.model.init=random",
+            "--config.model.encoder_decoder=true",
+            "--config.data.max_source_length=16",
+            "--config.data.max_target_length=16",
+            "--config.data.validation_size=32.0",
+            "--config.train.epochs=3", "--config.train.batch_size=8",
+            "--config.train.learning_rate=0.003",
+            "--config.train.checkpoint_steps=2",
+            "--config.train.restore_best=true", "--config.train.verbose=0",
+            "--config.generate.max_new_tokens=8")
+
+    kill_mid_epoch_then_resume(args, tmp_path, epochs=3)

@@ -14,10 +14,13 @@ class Checkpointer(tf_keras.callbacks.Callback):
     batches into an epoch and at each epoch end, keeping the newest `keep`.
 
     A checkpoint holds the weights, optimizer state, RNG states, the
-    position in the data, the epoch logs so far (`epoch_logs`) and the
-    state of each callback in `stateful` (objects with `get_state()` and
-    `set_state(state)`). Put it last in `callbacks`, so that the state it
-    saves at an epoch's end includes the other callbacks' work. A state
+    position in the data, the epoch logs so far (`epoch_logs`), the state
+    of each callback in `stateful` (objects with `get_state()` and
+    `set_state(state)`) and, mid-epoch, the training metrics' running
+    sums: resumed there (`train_metrics`: the checkpoint's), the epoch's
+    `loss` and metrics cover the whole epoch, not only its resumed part.
+    Put it last in `callbacks`, so that the state it saves at an epoch's
+    end includes the other callbacks' work. A state
     whose loss or weights are NaN or infinite is never saved: the newest
     checkpoint stays the last good one.
 
@@ -34,7 +37,8 @@ class Checkpointer(tf_keras.callbacks.Callback):
     """
 
     def __init__(self, checkpoints, *, every_steps=0, start=Position(0, 0),
-                 steps_per_epoch=None, stateful=(), epoch_logs=()):
+                 steps_per_epoch=None, stateful=(), epoch_logs=(),
+                 train_metrics=None):
         super().__init__()
         self.checkpoints = checkpoints
         self.every_steps = every_steps
@@ -43,6 +47,13 @@ class Checkpointer(tf_keras.callbacks.Callback):
         self.stateful = list(stateful)
         self.epoch_logs = list(epoch_logs)
         self.saved = []
+        # The interrupted epoch's metric sums, added to the resumed part's
+        # after its first batch (the metrics exist by then in both Keras
+        # flavours); their values at the epoch's last batch replace the
+        # epoch logs' (validation may reuse the metrics after that).
+        self._carried = dict(train_metrics or {}) if self.position.batch \
+            else {}
+        self._whole_epoch = {}
 
     def on_train_begin(self, logs=None):
         checkpoint.build_optimizer(self.model)
@@ -55,12 +66,23 @@ class Checkpointer(tf_keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         epoch, done = self.position.epoch, self.position.batch + 1
         self.position = Position(epoch, done)
+        if self._carried:
+            self._whole_epoch = _add_metric_sums(self.model, self._carried)
+            self._carried = {}
+        if self._whole_epoch and done == self.steps_per_epoch:
+            self._whole_epoch = {name: float(metric.result()) for name, metric
+                                 in _leaf_metrics(self.model).items()
+                                 if name in self._whole_epoch}
         if (self.every_steps and done % self.every_steps == 0
                 and done != self.steps_per_epoch  # the epoch end saves
                 and _finite(logs)):
             self.save()
 
     def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs.update({k: v for k, v in self._whole_epoch.items()
+                         if k in logs})
+        self._whole_epoch = {}
         self.epoch_logs.append({k: float(v) for k, v in (logs or {}).items()})
         self.position = Position(epoch + 1, 0)
         if _finite(logs):
@@ -70,9 +92,14 @@ class Checkpointer(tf_keras.callbacks.Callback):
                             epoch + 1)
 
     def state(self) -> dict:
-        return {"epoch_logs": self.epoch_logs,
-                "callbacks": {state_key(self.stateful, cb): cb.get_state()
-                              for cb in self.stateful}}
+        state = {"epoch_logs": self.epoch_logs,
+                 "callbacks": {state_key(self.stateful, cb): cb.get_state()
+                               for cb in self.stateful}}
+        if self.position.batch:
+            state["train_metrics"] = {
+                name: [v.numpy().tolist() for v in metric.variables]
+                for name, metric in _leaf_metrics(self.model).items()}
+        return state
 
     def save(self):
         path = self.checkpoints.save(self._variables, self.position,
@@ -86,6 +113,42 @@ class Checkpointer(tf_keras.callbacks.Callback):
         logging.info("Checkpoint %s at epoch %d, batch %d", path,
                      self.position.epoch, self.position.batch)
         return path
+
+
+def _leaf_metrics(model) -> dict:
+    """The model's training metrics by name (`loss` first), containers
+    (Keras 3's compiled metrics) opened."""
+    found = {}
+
+    def visit(metric):
+        inner = getattr(metric, "metrics", None)
+        if inner and all(m is not metric for m in inner):
+            for m in inner:
+                visit(m)
+        elif metric.variables:
+            found.setdefault(metric.name, metric)
+
+    for metric in model.metrics:
+        visit(metric)
+    return found
+
+
+def _add_metric_sums(model, saved: dict) -> dict:
+    """Adds each saved metric's state to the live one (Keras metrics keep
+    sums: totals, counts, true positives...); returns the names done."""
+    import numpy as np
+
+    done = {}
+    for name, metric in _leaf_metrics(model).items():
+        values = saved.get(name)
+        if values is None or len(values) != len(metric.variables):
+            continue
+        for variable, value in zip(metric.variables, values):
+            variable.assign_add(np.asarray(value).astype(
+                variable.dtype.name if hasattr(variable.dtype, "name")
+                else variable.dtype))
+        done[name] = None
+    return done
 
 
 def _finite(logs) -> bool:

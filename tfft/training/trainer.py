@@ -203,19 +203,21 @@ def _fit(config, model, strategy, plan, tokenized, ours, callbacks,
             shuffle=False, collate_fn=plan.collate)
     stateful = [cb for cb in callbacks
                 if hasattr(cb, "get_state") and hasattr(cb, "set_state")]
-    start, epoch_logs = pipeline.Position(0, 0), []
+    start, epoch_logs, train_metrics = pipeline.Position(0, 0), [], None
     if resume_from:
         with strategy.scope():
             saved = checkpoints.restore(
                 resume_from, checkpoint.training_variables(model))
         checkpointer_lib.restore_callbacks(stateful, saved["callbacks"])
         start, epoch_logs = saved["position"], saved["epoch_logs"]
+        train_metrics = saved.get("train_metrics")
         logging.info("Resuming from %s: epoch %d, batch %d", resume_from,
                      start.epoch + 1, start.batch)
     saver = checkpointer_lib.Checkpointer(
         checkpoints, every_steps=t.checkpoint_steps,
         start=start, steps_per_epoch=plan.steps_per_epoch,
-        stateful=stateful, epoch_logs=epoch_logs)
+        stateful=stateful, epoch_logs=epoch_logs,
+        train_metrics=train_metrics)
     callbacks = [*callbacks, saver]  # last: saves the others' state
     logging.info(
         "Training %s (%s family, %d replica(s), global batch %d x %d "

@@ -1,0 +1,73 @@
+"""The Checkpointer's hooks driven directly; inside `fit` (both families,
+kill -9 and rerun) it is tested by tests/training/test_resume.py."""
+
+import numpy as np
+import tf_keras
+
+from tfft.callbacks.checkpointer import Checkpointer
+from tfft.data.pipeline import Position
+from tfft.training.checkpoint import Checkpoints
+
+
+class Model:
+    def __init__(self):
+        self.metrics = [tf_keras.metrics.Mean(name="loss"),
+                        tf_keras.metrics.SparseCategoricalAccuracy(
+                            name="accuracy")]
+
+    def step(self, loss, label, prediction):
+        self.metrics[0].update_state(loss)
+        self.metrics[1].update_state([label], [prediction])
+        return {m.name: float(m.result()) for m in self.metrics}
+
+
+def _saver(model, path, **kwargs):
+    saver = Checkpointer(Checkpoints(str(path)), every_steps=2,
+                         steps_per_epoch=4, **kwargs)
+    saver.set_model(model)
+    saver._variables = []  # what on_train_begin collects (no optimizer)
+    return saver
+
+
+BATCHES = [(1.0, 1, [0.2, 0.8]), (2.0, 0, [0.3, 0.7]),
+           (3.0, 1, [0.4, 0.6]), (4.0, 0, [0.9, 0.1])]
+
+
+def test_a_resumed_epoch_logs_the_whole_epoch_not_its_resumed_part(
+        tmp_path):
+    model = Model()
+    saver = _saver(model, tmp_path)
+    saver.on_epoch_begin(0)
+    for batch, values in enumerate(BATCHES[:2]):
+        saver.on_train_batch_end(batch, model.step(*values))
+    state = Checkpoints.read_state(Checkpoints(str(tmp_path)).latest())
+    assert tuple(state["position"]) == (0, 2)
+    assert state["train_metrics"]["loss"] == [3.0, 2.0]  # total, count
+    # Killed here; the rerun's metrics start from zero.
+    model = Model()
+    saver = _saver(model, tmp_path / "again", start=Position(0, 2),
+                   train_metrics=state["train_metrics"])
+    saver.on_epoch_begin(0)
+    for batch, values in enumerate(BATCHES[2:]):
+        logs = model.step(*values)
+        saver.on_train_batch_end(batch, logs)
+    alone = Model()  # what the resumed part alone would log
+    assert [alone.step(*values) for values in BATCHES[2:]][-1] == {
+        "loss": 3.5, "accuracy": 1.0}
+    logs = {"loss": 3.5, "accuracy": 1.0, "val_loss": 9.0}
+    saver.on_epoch_end(0, logs)
+    whole = {"loss": 2.5, "accuracy": 0.75, "val_loss": 9.0}
+    assert logs == whole and saver.epoch_logs == [whole]
+    # The carry is for the resumed epoch only; the epoch-end checkpoint
+    # has no running sums (the next epoch starts from zero).
+    state = Checkpoints.read_state(Checkpoints(str(tmp_path / "again"))
+                                   .latest())
+    assert tuple(state["position"]) == (1, 0)
+    assert "train_metrics" not in state
+    for m in model.metrics:
+        m.reset_state()
+    saver.on_epoch_begin(1)
+    logs = model.step(*BATCHES[0])
+    saver.on_train_batch_end(0, logs)
+    saver.on_epoch_end(1, logs)
+    assert np.isclose(saver.epoch_logs[-1]["loss"], 1.0)
