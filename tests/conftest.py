@@ -489,7 +489,7 @@ def summarize_run(tmp_path_factory):
         "--config.model.init=random", "--config.model.encoder_decoder=true",
         "--config.data.max_source_length=16",
         "--config.data.max_target_length=16",
-        "--config.data.validation_size=64.0", "--config.train.epochs=30",
+        "--config.data.validation_size=64.0", "--config.train.epochs=20",
         "--config.train.batch_size=32", "--config.train.learning_rate=0.003",
         "--config.train.warmup_ratio=0.05", "--config.train.verbose=0",
         # The config's monitor: each epoch generates on the 64 validation
