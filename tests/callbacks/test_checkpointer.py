@@ -1,7 +1,11 @@
 """The Checkpointer's hooks driven directly; inside `fit` (both families,
 kill -9 and rerun) it is tested by tests/training/test_resume.py."""
 
+import contextlib
+
 import numpy as np
+import pytest
+import tensorflow as tf
 import tf_keras
 
 from tfft.callbacks.checkpointer import Checkpointer
@@ -10,14 +14,30 @@ from tfft.training.checkpoint import Checkpoints
 
 
 class Model:
-    def __init__(self):
-        self.metrics = [tf_keras.metrics.Mean(name="loss"),
-                        tf_keras.metrics.SparseCategoricalAccuracy(
-                            name="accuracy")]
+    """The metrics a compiled model has; `strategy`: made in its scope and
+    updated per replica, as `fit` does (replica 0 takes each batch)."""
+
+    def __init__(self, strategy=None):
+        self.strategy = strategy
+        with strategy.scope() if strategy else contextlib.nullcontext():
+            self.metrics = [tf_keras.metrics.Mean(name="loss"),
+                            tf_keras.metrics.SparseCategoricalAccuracy(
+                                name="accuracy")]
 
     def step(self, loss, label, prediction):
-        self.metrics[0].update_state(loss)
-        self.metrics[1].update_state([label], [prediction])
+        def update(weight):
+            self.metrics[0].update_state(loss, sample_weight=weight)
+            self.metrics[1].update_state([label], [prediction],
+                                         sample_weight=[weight])
+
+        if self.strategy is None:
+            update(1.0)
+        else:
+            per_replica = self.strategy.\
+                experimental_distribute_values_from_function
+            weights = per_replica(
+                lambda ctx: float(ctx.replica_id_in_sync_group == 0))
+            self.strategy.run(update, args=(weights,))
         return {m.name: float(m.result()) for m in self.metrics}
 
 
@@ -33,9 +53,18 @@ BATCHES = [(1.0, 1, [0.2, 0.8]), (2.0, 0, [0.3, 0.7]),
            (3.0, 1, [0.4, 0.6]), (4.0, 0, [0.9, 0.1])]
 
 
+def _mirrored():
+    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+
+
+@pytest.mark.parametrize("strategy", [None, _mirrored],
+                         ids=["default", "mirrored"])
 def test_a_resumed_epoch_logs_the_whole_epoch_not_its_resumed_part(
-        tmp_path):
-    model = Model()
+        tmp_path, strategy):
+    strategy = strategy and strategy()
+    # Mirrored: tf_keras metrics are SyncOnRead variables (read as the sum
+    # of the replicas' parts), which refuse assign_add across replicas.
+    model = Model(strategy)
     saver = _saver(model, tmp_path)
     saver.on_epoch_begin(0)
     for batch, values in enumerate(BATCHES[:2]):
@@ -44,7 +73,7 @@ def test_a_resumed_epoch_logs_the_whole_epoch_not_its_resumed_part(
     assert tuple(state["position"]) == (0, 2)
     assert state["train_metrics"]["loss"] == [3.0, 2.0]  # total, count
     # Killed here; the rerun's metrics start from zero.
-    model = Model()
+    model = Model(strategy)
     saver = _saver(model, tmp_path / "again", start=Position(0, 2),
                    train_metrics=state["train_metrics"])
     saver.on_epoch_begin(0)
@@ -71,3 +100,17 @@ def test_a_resumed_epoch_logs_the_whole_epoch_not_its_resumed_part(
     saver.on_train_batch_end(0, logs)
     saver.on_epoch_end(1, logs)
     assert np.isclose(saver.epoch_logs[-1]["loss"], 1.0)
+
+
+def test_without_steps_per_epoch_the_logs_are_left_as_they_are(tmp_path):
+    """The epoch's end is known only from `steps_per_epoch`; without it the
+    logs stay fit's (the resumed part's), never emptied or None."""
+    model = Model()
+    saver = _saver(model, tmp_path, start=Position(0, 2),
+                   train_metrics={"loss": [3.0, 2.0]})
+    saver.steps_per_epoch = None
+    saver.on_epoch_begin(0)
+    saver.on_train_batch_end(0, model.step(*BATCHES[2]))
+    logs = {"loss": 3.0, "accuracy": 1.0}
+    saver.on_epoch_end(0, logs)
+    assert logs == {"loss": 3.0, "accuracy": 1.0}

@@ -33,7 +33,10 @@ class Checkpointer(tf_keras.callbacks.Callback):
         checkpoint.build_optimizer(model)
         state = Checkpoints.restore(Checkpoints("runs/x").latest(),
                                     checkpoint.training_variables(model))
-        # state["position"]: (epoch, batch) to resume your data from
+        # state["position"]: (epoch, batch) to resume your data from;
+        # Checkpointer(..., start=state["position"],
+        #              train_metrics=state.get("train_metrics")) carries
+        # the interrupted epoch's metric sums
     """
 
     def __init__(self, checkpoints, *, every_steps=0, start=Position(0, 0),
@@ -53,6 +56,7 @@ class Checkpointer(tf_keras.callbacks.Callback):
         # epoch logs' (validation may reuse the metrics after that).
         self._carried = dict(train_metrics or {}) if self.position.batch \
             else {}
+        self._topped_up = set()
         self._whole_epoch = {}
 
     def on_train_begin(self, logs=None):
@@ -67,12 +71,12 @@ class Checkpointer(tf_keras.callbacks.Callback):
         epoch, done = self.position.epoch, self.position.batch + 1
         self.position = Position(epoch, done)
         if self._carried:
-            self._whole_epoch = _add_metric_sums(self.model, self._carried)
+            self._topped_up = _add_metric_sums(self.model, self._carried)
             self._carried = {}
-        if self._whole_epoch and done == self.steps_per_epoch:
+        if self._topped_up and done == self.steps_per_epoch:
             self._whole_epoch = {name: float(metric.result()) for name, metric
                                  in _leaf_metrics(self.model).items()
-                                 if name in self._whole_epoch}
+                                 if name in self._topped_up}
         if (self.every_steps and done % self.every_steps == 0
                 and done != self.steps_per_epoch  # the epoch end saves
                 and _finite(logs)):
@@ -82,7 +86,7 @@ class Checkpointer(tf_keras.callbacks.Callback):
         if logs is not None:
             logs.update({k: v for k, v in self._whole_epoch.items()
                          if k in logs})
-        self._whole_epoch = {}
+        self._topped_up, self._whole_epoch = set(), {}
         self.epoch_logs.append({k: float(v) for k, v in (logs or {}).items()})
         self.position = Position(epoch + 1, 0)
         if _finite(logs):
@@ -133,21 +137,25 @@ def _leaf_metrics(model) -> dict:
     return found
 
 
-def _add_metric_sums(model, saved: dict) -> dict:
+def _add_metric_sums(model, saved: dict) -> set:
     """Adds each saved metric's state to the live one (Keras metrics keep
     sums: totals, counts, true positives...); returns the names done."""
     import numpy as np
 
-    done = {}
+    done = set()
     for name, metric in _leaf_metrics(model).items():
         values = saved.get(name)
         if values is None or len(values) != len(metric.variables):
             continue
         for variable, value in zip(metric.variables, values):
-            variable.assign_add(np.asarray(value).astype(
-                variable.dtype.name if hasattr(variable.dtype, "name")
-                else variable.dtype))
-        done[name] = None
+            # tf_keras under a strategy: a SyncOnRead variable, read as the
+            # sum of its replicas' parts; add to the first part.
+            parts = getattr(variable, "values", None)
+            target = parts[0] if isinstance(parts, tuple) and parts \
+                else variable
+            target.assign_add(np.asarray(value).astype(
+                getattr(variable.dtype, "name", variable.dtype)))
+        done.add(name)
     return done
 
 
