@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import tf_keras
 from absl import logging
 
@@ -140,8 +141,6 @@ def _leaf_metrics(model) -> dict:
 def _add_metric_sums(model, saved: dict) -> set:
     """Adds each saved metric's state to the live one (Keras metrics keep
     sums: totals, counts, true positives...); returns the names done."""
-    import numpy as np
-
     done = set()
     for name, metric in _leaf_metrics(model).items():
         values = saved.get(name)
