@@ -90,6 +90,44 @@ def make_t5_tokenizer(directory, vocab_size=800, extra_ids=4):
     return str(directory)
 
 
+def make_tiny_bart(directory, texts, vocab_size=400):
+    """A randomly initialised 32-wide BART folder (config + tokenizer, no
+    weights) in Hugging Face layout, with a byte-level BPE tokenizer
+    (vocab.json + merges.txt + tokenizer.json, as the hub's BART
+    checkpoints hold) trained on `texts` by tokenizers' own trainer (no
+    BART tokenizer exists offline); keras-hub reads it too."""
+    import tokenizers
+    import transformers
+
+    os.makedirs(directory, exist_ok=True)
+    bpe = tokenizers.ByteLevelBPETokenizer()
+    bpe.train_from_iterator(
+        list(texts), vocab_size=vocab_size, min_frequency=1,
+        special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+    bpe.save_model(str(directory))
+    tokenizer = transformers.BartTokenizerFast(
+        vocab_file=os.path.join(directory, "vocab.json"),
+        merges_file=os.path.join(directory, "merges.txt"))
+    tokenizer.save_pretrained(directory)
+    config = tiny_seq2seq_config(
+        "bart", len(tokenizer), tokenizer.pad_token_id,
+        tokenizer.bos_token_id, tokenizer.eos_token_id)
+    config.architectures = ["BartForConditionalGeneration"]
+    config.save_pretrained(directory)
+    return str(directory)
+
+
+@pytest.fixture(scope="session")
+def tiny_bart(tmp_path_factory):
+    """A tiny BART folder with a byte-level BPE tokenizer (see
+    `make_tiny_bart`), its BPE trained on the copy task's and the toy
+    sentiment texts."""
+    texts = [r["document"] for r in copy_rows(400, 0)] + [
+        r["text"] for r in sentiment_rows(400)]
+    return make_tiny_bart(tmp_path_factory.mktemp("tiny_bart") / "bart",
+                          texts)
+
+
 @pytest.fixture(scope="session")
 def t5_tokenizer(tmp_path_factory):
     asset_or_skip(assets.corpus_path, "rotten_tomatoes")

@@ -168,3 +168,45 @@ def test_t5_sentencepiece_export_generates_the_python_texts(t5_export):
     report = t5_export["report"]
     assert report.unsupported == []
     assert "SentencepieceTokenizeOp" in report.text_ops
+
+
+@pytest.fixture(scope="module")
+def bart_export(tiny_bart, tmp_path_factory):
+    """keras-hub's BART (the keras_hub family; scaled random weights, as
+    in tests/models/test_keras_hub_seq2seq.py) with its byte-level BPE
+    tokenizer, exported with keras-hub's beam search (3 beams)."""
+    from tests.models.test_keras_hub_seq2seq import bart_config
+    from tests.models.test_keras_hub_seq2seq import varied
+    from tfft import keras_compat
+    from tfft.models import builder
+
+    config = bart_config(tiny_bart, num_beams=3)
+    task = get_task("summarization", config)
+    keras_compat.keras_for("keras_hub").utils.set_random_seed(0)
+    bundle = varied(builder.build(config.model, task))
+    export_dir = str(tmp_path_factory.mktemp("bart_export"))
+    path, report = saved_model.export(bundle.model, bundle.tokenizer, task,
+                                      config, export_dir)
+    return {"export": load_export(path), "report": report, "task": task,
+            "bundle": bundle}
+
+
+def test_keras_hub_bart_export_generates_the_python_texts(bart_export):
+    """Byte-level BPE in the graph both ways (keras-hub's tokenizer layer
+    and its detokenizer, byte pieces that are no valid UTF-8 alone
+    replaced as in Python) and keras-hub's beam search with a dynamic
+    batch: the served texts are the Python generation's."""
+    task, bundle = bart_export["task"], bart_export["bundle"]
+    nuls = ["nul \x00 inside", "\x00", "a\x00\x00b ", " \x00"]
+    sources = datasets.Dataset.from_dict(
+        {"source": _sources()["source"][:] + nuls})
+    python = task.outputs(bundle.model,
+                          task.tokenize(sources, bundle.tokenizer),
+                          bundle.tokenizer, batch_size=8)
+    served = _summaries(bart_export["export"].predictions(sources,
+                                                          batch_size=7))
+    assert served == python
+    assert len(set(served)) >= 3  # the source matters
+    report = bart_export["report"]
+    assert report.unsupported == []
+    assert "RegexSplitWithOffsets" in report.text_ops

@@ -11,10 +11,10 @@ from transformers.generation.tf_logits_process import (
 )
 
 from tests.conftest import tiny_seq2seq_config
-from tfft.models.generation import Generator
-from tfft.models.generation import NoRepeatNGram
 from tfft.models.generation import generated_tokens
 from tfft.models.generation import xla_pays
+from tfft.models.hf_generation import Generator
+from tfft.models.hf_generation import NoRepeatNGram
 
 VOCAB, PAD, START, END = 40, 0, 2, 3
 

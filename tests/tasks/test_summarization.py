@@ -1,7 +1,8 @@
 """Summarization (seq2seq): the data contract (teacher forcing inputs, the
-two-sided padding), and tiny T5-, BART- and BERT2BERT-style models built
-from configs learning a deterministic mapping through the trainer, then
-generating it (proves the loop, masking, shifting and generation)."""
+two-sided padding), and tiny T5-, BART- (transformers' and keras-hub's)
+and BERT2BERT-style models built from configs learning a deterministic
+mapping through the trainer, then generating it (proves the loop,
+masking, shifting and generation)."""
 
 import json
 import os
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import copy_rows
+from tests.conftest import make_tiny_bart
 from tests.conftest import make_tiny_bert
 from tests.conftest import tiny_seq2seq_config
 from tests.conftest import write_csv
@@ -102,6 +104,9 @@ def _tiny_seq2seq(root, kind):
     export in tests/export/.)"""
     import transformers
 
+    if kind == "keras_hub_bart":  # byte-level BPE, keras-hub's BART
+        return make_tiny_bart(os.path.join(root, "bart"), [
+            r["document"] for r in copy_rows(800, 0)])
     bert = make_tiny_bert(os.path.join(root, "bert"), hidden=32)
     if kind == "bert2bert":
         return bert
@@ -127,6 +132,9 @@ def _tiny_seq2seq(root, kind):
 # (tests/models/test_seq2seq_loading.py).
 MODELS = [pytest.param("bart", 30, 3e-3, marks=pytest.mark.slow),
           pytest.param("t5", 40, 1e-2, marks=pytest.mark.slow),
+          # keras-hub's BartSeq2SeqLM (keras_hub family) with a byte-level
+          # BPE tokenizer: ROUGE-L 0.79 after 60 epochs at 3e-3, 1.0 at 6e-3.
+          pytest.param("keras_hub_bart", 60, 6e-3, marks=pytest.mark.slow),
           ("bert2bert", None, None)]
 
 
@@ -144,6 +152,8 @@ def _copy_run(tmp_path, kind, epochs, learning_rate, request):
                test_files=write_csv(tmp_path / "test.csv",
                                     copy_rows(64, 1)),
                validation_size=64.0)
+    if kind == "keras_hub_bart":
+        c.model.family = "keras_hub"
     c.train.epochs = epochs
     c.train.batch_size = 32
     c.train.learning_rate = learning_rate
@@ -175,7 +185,8 @@ def test_tiny_models_learn_to_copy_and_generate_it(tmp_path, kind, epochs,
                                            "tfft_model.json")))
     assert manifest["native"]["class"] in ("TFT5ForConditionalGeneration",
                                            "TFBartForConditionalGeneration",
-                                           "TFEncoderDecoderModel")
+                                           "TFEncoderDecoderModel",
+                                           "BartSeq2SeqLM")
     run = load_run(workdir)
     examples = run.task.read_inputs(test_file)
     again = run.predictions(examples)

@@ -11,7 +11,7 @@ Each family's in-graph tokenizer reproduces the tokenizer it trained with:
   in tensorflow-text, with the fast tokenizer's special-token matching.
 - `keras_hub`: the keras-hub tokenizer layer itself, which runs
   tensorflow-text ops when traced (training calls it eagerly, which runs
-  pure Python); `KerasHubWordPiece` makes the two paths agree.
+  pure Python); `KerasHubTokenizer` makes the two paths agree.
 
 `Packer` then adds the special tokens, truncates the way the family's
 training tokenizer does and pads to the longest row of the batch.
@@ -397,23 +397,78 @@ def hf_decoder_in_graph(hf_tokenizer):
     return WordPieceDecoder(spec)
 
 
-class KerasHubWordPiece(tf.Module):
+class KerasHubTokenizer(tf.Module):
     """A keras-hub tokenizer layer, made safe for raw serving input.
 
     keras-hub runs pure Python when called eagerly (as in training) and
     tensorflow-text ops when traced (as in a SavedModel). The two differ on
-    NUL, which the Python path treats as whitespace and tensorflow-text's
-    regex_split treats as the end of the string; a space before the layer
-    makes them agree.
+    NUL, which tensorflow-text's regex_split treats as the end of the
+    string. The Python path of WordPiece treats it as whitespace: a space
+    in its place makes them agree. Byte-level BPE's keeps it as a byte
+    token: the text is tokenized between NULs, and that token put back
+    between the parts (the same ids where no BPE merge joins a NUL to its
+    neighbours, which a tokenizer trained on text does not learn).
     """
 
     def __init__(self, layer, name=None):
         super().__init__(name=name)
         self.layer = layer
+        self.nul_id = None
+        if isinstance(layer, _keras_hub_bpe()):
+            nul = layer(tf.constant(["\x00"]))
+            nul = nul.to_list() if hasattr(nul, "to_list") else nul
+            if len(nul[0]) == 1:
+                self.nul_id = int(nul[0][0])
 
     def __call__(self, texts):
-        texts = tf.strings.regex_replace(_valid_utf8(texts), r"\x00", " ")
-        return self.layer(texts)
+        texts = _valid_utf8(texts)
+        if self.nul_id is None:
+            return self.layer(tf.strings.regex_replace(texts, r"\x00", " "))
+        parts = tf.strings.split(texts, "\x00")  # [batch, (parts)]
+        ids = tf.cast(self.layer(parts.flat_values), tf.int32)
+        # Each part but its text's last is followed by a NUL.
+        count = tf.shape(parts.flat_values, out_type=tf.int64)[0]
+        followed = tf.tensor_scatter_nd_update(
+            tf.ones([count], tf.bool), parts.row_limits()[:, None] - 1,
+            tf.zeros_like(parts.row_limits(), tf.bool))
+        nuls = tf.RaggedTensor.from_row_lengths(
+            tf.fill([tf.reduce_sum(tf.cast(followed, tf.int32))],
+                    self.nul_id), tf.cast(followed, tf.int64))
+        ids = tf.concat([ids, nuls], axis=1)
+        return tf.RaggedTensor.from_row_splits(
+            ids, parts.row_splits).merge_dims(1, 2)
+
+
+def _keras_hub_bpe():
+    """keras-hub's byte-level BPE tokenizer class (imported on demand:
+    the hf family's export does not load Keras 3)."""
+    import keras_hub
+
+    return keras_hub.tokenizers.BytePairTokenizer
+
+
+class KerasHubDecoder(tf.Module):
+    """A keras-hub tokenizer's `detokenize` without its special tokens
+    (keras-hub's `generate_postprocess`): ragged ids -> texts. Byte-level
+    BPE can generate byte pieces that are no valid UTF-8 alone: they are
+    replaced by U+FFFD, as Python's (and transformers') decode does, so
+    that every output is text a REST response can carry."""
+
+    def __init__(self, layer, name=None):
+        super().__init__(name=name)
+        self.layer = layer
+        self.special = sorted(int(i) for i in layer.special_token_ids)
+
+    def __call__(self, ids):
+        ids = tf.cast(ids, tf.int32)
+        keep = tf.ones_like(ids.flat_values, tf.bool)
+        for i in self.special:
+            keep &= tf.not_equal(ids.flat_values, i)
+        texts = self.layer.detokenize(
+            tf.ragged.boolean_mask(ids, ids.with_flat_values(keep)))
+        return tf.strings.unicode_transcode(
+            texts, "UTF-8", "UTF-8", errors="replace",
+            replacement_char=0xFFFD)
 
 
 def _longest_first_lengths(lengths, budget):
@@ -485,16 +540,16 @@ class GraphTokenizer(tf.Module):
     """Texts (one or two [batch] string tensors) -> padded model inputs.
     Token tasks use its parts: `segment_tokenizer` (strings -> ragged ids),
     `packer`'s special ids, and `unk_id`; generating tasks its `decoder`
-    (ragged ids -> texts) and `decoder_start_id`."""
+    (ragged ids -> texts) and `decoder_prompt` (the decoder's first ids)."""
 
     def __init__(self, segment_tokenizer, packer, unk_id=None, decoder=None,
-                 decoder_start_id=None, name=None):
+                 decoder_prompt=None, name=None):
         super().__init__(name=name)
         self.segment_tokenizer = segment_tokenizer
         self.packer = packer
         self.unk_id = unk_id
         self.decoder = decoder
-        self.decoder_start_id = decoder_start_id
+        self.decoder_prompt = decoder_prompt
 
     def __call__(self, *texts):
         return self.packer([self.segment_tokenizer(t) for t in texts])
@@ -509,4 +564,4 @@ def for_tokenizer(tokenizer, max_length: int, num_segments: int,
     return GraphTokenizer(
         tokenizer.in_graph(), packer, getattr(tokenizer, "unk_id", None),
         decoder=tokenizer.in_graph_decoder() if decodes else None,
-        decoder_start_id=getattr(tokenizer, "decoder_start_id", None))
+        decoder_prompt=getattr(tokenizer, "decoder_prompt", None))

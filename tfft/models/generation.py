@@ -1,204 +1,33 @@
 """Generation as one TensorFlow function: source ids -> generated ids.
 
-`Generator` wraps a transformers TF seq2seq model's `generate` so that the
-same traced function serves `Task.outputs` (evaluation, `tfft-predict`,
-`tfft.pipeline`) and the SavedModel (`tfft.export`): what a run scores is
-what TF Serving returns.
-
-What transformers' TF `generate` cannot do in a graph with a dynamic batch
-size (a SavedModel's signature), and what this does instead:
-
-- beam search needs a static batch size (it broadcasts to a shape with the
-  batch dimension), so beam search runs one source at a time
-  (`tf.map_fn`, each row with its own padding mask); greedy search runs
-  the whole batch at once;
-- `no_repeat_ngram_size` is eager-only in transformers
-  (`TFNoRepeatNGramLogitsProcessor`), so `NoRepeatNGram` re-implements it
-  with TF ops (the same bans: tested against transformers' on random
-  sequences) and is passed as a logits processor; the model config's
-  forced first / last token (BART's `forced_bos_token_id`,
-  `forced_eos_token_id`) need a static batch size in transformers, so
-  `ForcedToken` does the same with a dynamic one, and `MinLength` does
-  transformers' minimum length in bfloat16 too (mixed precision);
-- a `TFEncoderDecoderModel` (BERT2BERT) does not generate in a graph as
-  transformers ships it; `_graph_encoder_decoder` mends that instance.
+A family's generator (`hf_generation.Generator` for transformers' seq2seq
+models, `keras_hub.Generator` for keras-hub's `Seq2SeqLM` tasks) is a
+`TracedGenerator`: the same traced function serves `Task.outputs`
+(evaluation, `tfft-predict`, `tfft.pipeline`) and the SavedModel
+(`tfft.export`), so what a run scores is what TF Serving returns.
 
 The output is [batch, 1 + max_new_tokens] int32: the decoder start token,
 the generated tokens, then padding (`pad_id`), whatever the search.
 
 With `jit_compile`, calls from Python run the function XLA-compiled, at
-shapes rounded up to powers of two (XLA compiles once per shape); every
-processor here keeps its shapes independent of the step for that. Traced
+shapes rounded up to powers of two (XLA compiles once per shape). Traced
 into another function (the SavedModel), it is the graph function.
 """
 
 import tensorflow as tf
-from transformers.generation.tf_logits_process import TFLogitsProcessor
-from transformers.generation.tf_logits_process import TFLogitsProcessorList
-
-from tfft.errors import UserError
 
 
-class NoRepeatNGram(TFLogitsProcessor):
-    """Bans every token that would repeat an n-gram already in the
-    sequence (fairseq's / transformers' rule) with graph ops."""
+class TracedGenerator(tf.Module):
+    """(input_ids, attention_mask) -> [batch, 1 + max_new_tokens] ids with
+    fixed settings; subclasses implement `_generate` with TF ops that work
+    at any batch size and source length (the SavedModel's signature)."""
 
-    def __init__(self, ngram_size: int):
-        if ngram_size < 1:
-            raise ValueError(f"ngram_size must be positive, not {ngram_size}")
-        self.n = int(ngram_size)
-
-    def __call__(self, input_ids, scores, cur_len):
-        # generate's `input_ids` is the sequence padded to its final
-        # width, past `cur_len`: every shape here is that width's, so the
-        # rule compiles with XLA (no shape depends on cur_len).
-        n = self.n
-        ids = tf.cast(input_ids, tf.int32)
-        width = ids.shape[1] if ids.shape[1] is not None else tf.shape(
-            ids)[1]
-        windows = width - n + 1  # window j: tokens j .. j+n-1
-        if isinstance(windows, int) and windows <= 0:
-            return scores
-        rows = tf.shape(ids)[0]
-        # Window j is complete before cur_len; its first n - 1 tokens
-        # must equal the last n - 1, and then its token j + n - 1 is banned.
-        matches = tf.broadcast_to(
-            tf.range(windows)[None] < cur_len - n + 1, [rows, windows])
-        for k in range(n - 1):
-            # (clamped: with no complete window the position is unused)
-            at = tf.clip_by_value(cur_len - (n - 1) + k, 0, width - 1)
-            last = tf.gather(ids, at, axis=1)
-            matches &= tf.equal(ids[:, k:k + windows], last[:, None])
-        banned = ids[:, n - 1:n - 1 + windows]
-        row = tf.broadcast_to(tf.range(rows)[:, None], [rows, windows])
-        ban = tf.scatter_nd(tf.stack([row, banned], axis=-1),
-                            tf.cast(matches, tf.int32),
-                            tf.shape(scores, out_type=tf.int32)) > 0
-        return tf.where(ban, tf.cast(-float("inf"), scores.dtype), scores)
-
-
-class ForcedToken(TFLogitsProcessor):
-    """At `cur_len == position`, only `token` may come next (transformers'
-    forced BOS at position 1 and forced EOS at max_length - 1)."""
-
-    def __init__(self, position: int, token: int):
-        self.position, self.token = int(position), int(token)
-
-    def __call__(self, input_ids, scores, cur_len):
-        only = tf.equal(tf.range(tf.shape(scores)[1]), self.token)[None]
-        forced = tf.where(only, tf.zeros_like(scores),
-                          tf.cast(-float("inf"), scores.dtype))
-        return tf.cond(tf.equal(cur_len, self.position), lambda: forced,
-                       lambda: scores)
-
-
-def _graph_encoder_decoder(model) -> None:
-    """Makes a `TFEncoderDecoderModel` generate in a graph, where
-    transformers runs its XLA-style loop (the past padded to the maximum
-    length, a `decoder_attention_mask` marking the filled positions):
-    transformers' version ignores that mask (each step's decoder then
-    attends to the padding), lets BERT number the new token's position
-    after the whole padded past (and drops `decoder_position_ids`), and
-    builds an all-ones mask from the static shape, which has no batch size
-    in a SavedModel's signature. Patched on this instance only; eager
-    calls are unchanged."""
-    decoder = getattr(model, "decoder", None)
-    if type(model).__name__ != "TFEncoderDecoderModel" or getattr(
-            model.prepare_inputs_for_generation, "_tfft_graph", False):
-        return
-    prepare_decoder = decoder.prepare_inputs_for_generation
-    prepare = model.prepare_inputs_for_generation
-
-    def decoder_inputs(input_ids, past_key_values=None, attention_mask=None,
-                       **kwargs):
-        if attention_mask is None:
-            attention_mask = tf.ones(tf.shape(input_ids))
-        return prepare_decoder(input_ids, past_key_values=past_key_values,
-                               attention_mask=attention_mask, **kwargs)
-
-    embeddings = getattr(getattr(decoder, "bert", None), "embeddings", None)
-    if embeddings is None:
-        raise UserError(
-            "a transformers EncoderDecoder model generates in a graph with a "
-            f"BERT decoder only (this one is {type(decoder).__name__}); "
-            "use a BERT checkpoint for model.path")
-
-    def inputs(input_ids, decoder_attention_mask=None, **kwargs):
-        out = prepare(input_ids, **kwargs)
-        past = out.get("past_key_values")
-        if decoder_attention_mask is None:
-            return out
-        out["decoder_attention_mask"] = decoder_attention_mask
-        if past is not None:
-            # The new token sits at the filled places' count - 1; BERT
-            # would put it after the whole padded past, and the
-            # EncoderDecoder drops position ids: correct it in the input
-            # embedding instead.
-            ids = out.pop("decoder_input_ids")
-            at = tf.reduce_sum(tf.cast(decoder_attention_mask, tf.int32),
-                               axis=1, keepdims=True) - 1
-            after_past = tf.shape(past[0][0])[2]
-            positions = embeddings.position_embeddings
-            out["decoder_input_ids"] = None
-            # (in the layer's compute dtype: bfloat16 under mixed
-            # precision, as the embedding layer reads its weights)
-            out["decoder_inputs_embeds"] = tf.cast(
-                tf.gather(embeddings.weight, ids)
-                + tf.gather(positions, at)
-                - tf.gather(positions, after_past)[None, None],
-                embeddings.compute_dtype)
-        return out
-
-    inputs._tfft_graph = True
-    decoder.prepare_inputs_for_generation = decoder_inputs
-    model.prepare_inputs_for_generation = inputs
-
-
-class MinLength(TFLogitsProcessor):
-    """No end token while `cur_len < min_length` (transformers'
-    `TFMinLengthLogitsProcessor`, whose -inf does not match bfloat16
-    scores under mixed precision)."""
-
-    def __init__(self, min_length: int, end_ids):
-        self.min_length = int(min_length)
-        self.end_ids = [int(i) for i in end_ids]
-
-    def __call__(self, input_ids, scores, cur_len):
-        vocab = tf.range(tf.shape(scores)[1])
-        end = tf.reduce_any(tf.equal(vocab[:, None], self.end_ids), axis=1)
-        banned = tf.where(end[None], tf.cast(-float("inf"), scores.dtype),
-                          scores)
-        return tf.cond(tf.less(cur_len, self.min_length), lambda: banned,
-                       lambda: scores)
-
-
-class Generator(tf.Module):
-    """`model.generate` with fixed settings as a function of
-    (input_ids, attention_mask) -> [batch, 1 + max_new_tokens] ids."""
-
-    def __init__(self, model, *, max_new_tokens: int, num_beams: int = 1,
-                 length_penalty: float = 1.0, min_length: int = 0,
-                 no_repeat_ngram_size: int = 0, pad_id: int = 0,
+    def __init__(self, model, *, max_new_tokens: int, pad_id: int,
                  jit_compile=False, name=None):
         super().__init__(name=name)
-        _graph_encoder_decoder(model)
         self.model = model
         self.width = 1 + int(max_new_tokens)
-        self.num_beams = int(num_beams)
         self.pad_id = int(pad_id)
-        self.options = {"max_new_tokens": int(max_new_tokens),
-                        "num_beams": self.num_beams,
-                        "length_penalty": float(length_penalty)}
-        self.ngram = int(no_repeat_ngram_size)
-        self.min_length = int(min_length)
-        config = getattr(model, "generation_config", None)
-        end = getattr(config, "eos_token_id", None)
-        self.end_ids = [] if end is None else (
-            list(end) if isinstance(end, (list, tuple)) else [end])
-        self.forced = [
-            (position, getattr(config, name, None))
-            for position, name in ((1, "forced_bos_token_id"),
-                                   (self.width - 1, "forced_eos_token_id"))]
         specs = [tf.TensorSpec([None, None], tf.int32, name=n)
                  for n in ("input_ids", "attention_mask")]
         # The graph function (any shape: the SavedModel's signature), and
@@ -215,36 +44,8 @@ class Generator(tf.Module):
                           if self.jit_compile else None)
         self._shapes = []  # (rows, length) compiled so far
 
-    def _processors(self):
-        # A fresh list per call: transformers appends its own to it.
-        processors = [NoRepeatNGram(self.ngram)] if self.ngram else []
-        if self.min_length and self.end_ids:
-            processors.append(MinLength(self.min_length, self.end_ids))
-        processors += [ForcedToken(position, token)
-                       for position, token in self.forced
-                       if token is not None]
-        return TFLogitsProcessorList(processors)
-
-    def _run(self, input_ids, attention_mask):
-        out = self.model.generate(
-            input_ids=input_ids, attention_mask=attention_mask,
-            logits_processor=self._processors(), forced_bos_token_id=None,
-            forced_eos_token_id=None, min_length=0, **self.options)
-        out = tf.cast(out, tf.int32)
-        return tf.pad(out, [[0, 0], [0, self.width - tf.shape(out)[1]]],
-                      constant_values=self.pad_id)
-
     def _generate(self, input_ids, attention_mask):
-        if self.num_beams == 1:
-            return self._run(input_ids, attention_mask)
-
-        def one(row):
-            ids, mask = row
-            return self._run(ids[None], mask[None])[0]
-
-        return tf.map_fn(one, (input_ids, attention_mask),
-                         fn_output_signature=tf.TensorSpec([self.width],
-                                                           tf.int32))
+        raise NotImplementedError
 
     def __call__(self, input_ids, attention_mask):
         input_ids = tf.cast(input_ids, tf.int32)

@@ -53,6 +53,10 @@ class Tokenizer:
         self.decoder_start_id = (self.start_id if self.start_id is not None
                                  else self.pad_id)
 
+    @property
+    def decoder_prompt(self) -> list:
+        return [self.decoder_start_id]
+
     def in_graph(self):
         """The same tokenization as TF ops: strings -> ragged ids."""
         from tfft.export.graph_tokenizer import hf_tokenizer_in_graph
@@ -334,6 +338,17 @@ def _seq2seq(path, config, model_config):
     model.generation_config.eos_token_id = tokenizer.end_id
     model.generation_config.pad_token_id = tokenizer.pad_id
     return model
+
+
+def generator(model: TaskModel, *, pad_id: int, end_id: int,
+              decoder_prompt, **options):
+    """The seq2seq model's generation with `options`
+    (`Task.generation_options`) as a `TracedGenerator`; its start and end
+    tokens are the model's generation config's."""
+    from tfft.models.hf_generation import Generator
+
+    del end_id, decoder_prompt
+    return Generator(model.encoder, pad_id=pad_id, **options)
 
 
 def save_checkpoint(model: TaskModel, directory: str, task,

@@ -1,4 +1,5 @@
-"""The `keras_hub` family: a keras-hub backbone (Keras 3) + tfft's head.
+"""The `keras_hub` family: a keras-hub backbone (Keras 3) + tfft's head,
+or for generating tasks keras-hub's own `Seq2SeqLM` task (BART, T5).
 
 A model path is a keras-hub preset folder, a Hugging Face checkpoint folder
 (keras-hub converts it on load) or a preset/hub name where reachable.
@@ -15,6 +16,7 @@ from tfft.errors import UserError
 from tfft.errors import first_line
 from tfft.models import native
 from tfft.models import pooling
+from tfft.models.generation import TracedGenerator
 
 KERAS = keras_compat.keras_for("keras_hub")  # before keras_hub: the backend
 
@@ -40,12 +42,37 @@ class Tokenizer:
                        else _special_id(hub_tokenizer, ("unk_token_id",)))
         self._packer_args = dict(start_value=self.start_id,
                                  end_value=self.end_id, pad_value=self.pad_id)
+        # What the decoder reads first when generating (seq2seq): the
+        # tokens keras-hub's Seq2SeqLM preprocessor for this tokenizer
+        # starts the decoder with (BART: </s> <s>), else the start token.
+        self.decoder_prompt = _decoder_prompt(hub_tokenizer) or [
+            self.start_id if self.start_id is not None else self.pad_id]
+        self.decoder_start_id = self.decoder_prompt[0]
 
     def in_graph(self):
         """The same tokenization as TF ops: the keras-hub layer itself."""
-        from tfft.export.graph_tokenizer import KerasHubWordPiece
+        from tfft.export.graph_tokenizer import KerasHubTokenizer
 
-        return KerasHubWordPiece(self.hub)
+        return KerasHubTokenizer(self.hub)
+
+    def in_graph_decoder(self):
+        """`decode` as TF ops: ragged ids -> texts."""
+        from tfft.export.graph_tokenizer import KerasHubDecoder
+
+        return KerasHubDecoder(self.hub)
+
+    def decode(self, ids) -> str:
+        """Token ids -> text, without special tokens (keras-hub's
+        `generate_postprocess`)."""
+        special = set(self.hub.special_token_ids)
+        text = self.hub.detokenize(
+            tf.constant([[int(i) for i in ids if int(i) not in special]],
+                        tf.int32))[0]
+        # (eager keras-hub 0.32 returns Python strings; traced, tensors)
+        if hasattr(text, "numpy"):
+            text = text.numpy()
+        return text.decode("utf-8", "replace") if isinstance(
+            text, bytes) else text
 
     def encode(self, texts, pairs=None, *, max_length):
         packer = keras_hub.layers.MultiSegmentPacker(
@@ -85,6 +112,22 @@ def _special_id(tokenizer, names):
     return None
 
 
+def _decoder_prompt(hub_tokenizer) -> list:
+    """The decoder start values of keras-hub's `Seq2SeqLMPreprocessor`
+    for this tokenizer's class, or [] where it has none."""
+    pending = [keras_hub.models.Seq2SeqLMPreprocessor]
+    while pending:
+        cls = pending.pop()
+        if cls.tokenizer_cls is type(hub_tokenizer):
+            preprocessor = cls(tokenizer=hub_tokenizer)
+            preprocessor.build(None)
+            start = preprocessor.decoder_packer.start_value
+            return [int(i) for i in (start if isinstance(start, (list, tuple))
+                                     else [start])]
+        pending.extend(cls.__subclasses__())
+    return []
+
+
 def load_tokenizer(path: str) -> Tokenizer:
     try:
         return Tokenizer(keras_hub.tokenizers.Tokenizer.from_preset(path))
@@ -101,26 +144,8 @@ INPUT_NAMES = {"input_ids": "token_ids", "attention_mask": "padding_mask",
                "token_type_ids": "segment_ids"}
 
 
-class TaskModel(KERAS.Model):
-    """A keras-hub backbone + a task head (layers built by the task)."""
-
-    def __init__(self, backbone, task, head_layers, **kwargs):
-        super().__init__(**kwargs)
-        self.backbone = backbone
-        self.task = task
-        self.head_layers = head_layers
-        accepted = {i.name for i in backbone.inputs}
-        self._input_map = {ours: theirs for ours, theirs in INPUT_NAMES.items()
-                           if theirs in accepted}
-
-    def call(self, inputs, training=False):
-        outputs = self.backbone(
-            {theirs: inputs[ours] for ours, theirs in self._input_map.items()},
-            training=training)
-        if not isinstance(outputs, dict):
-            outputs = {"sequence_output": outputs}
-        features = dict(outputs, attention_mask=inputs["attention_mask"])
-        return self.task.apply_head(self.head_layers, features, training)
+class _Model(KERAS.Model):
+    """What both task models need under tf.distribute strategies."""
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Keras 3 builds metrics from the first distributed batch reduced
@@ -143,6 +168,53 @@ class TaskModel(KERAS.Model):
 
     def test_step(self, data):
         return _reducible(self.distribute_strategy, super().test_step(data))
+
+
+class TaskModel(_Model):
+    """A keras-hub backbone + a task head (layers built by the task)."""
+
+    def __init__(self, backbone, task, head_layers, **kwargs):
+        super().__init__(**kwargs)
+        self.backbone = backbone
+        self.task = task
+        self.head_layers = head_layers
+        accepted = {i.name for i in backbone.inputs}
+        self._input_map = {ours: theirs for ours, theirs in INPUT_NAMES.items()
+                           if theirs in accepted}
+
+    def call(self, inputs, training=False):
+        outputs = self.backbone(
+            {theirs: inputs[ours] for ours, theirs in self._input_map.items()},
+            training=training)
+        if not isinstance(outputs, dict):
+            outputs = {"sequence_output": outputs}
+        features = dict(outputs, attention_mask=inputs["attention_mask"])
+        return self.task.apply_head(self.head_layers, features, training)
+
+
+class Seq2SeqModel(_Model):
+    """A keras-hub `Seq2SeqLM` task (BART, T5 ...) on tfft's inputs: the
+    source (`input_ids`, `attention_mask`) and the decoder's
+    (`decoder_input_ids`, `decoder_attention_mask`) -> the logits of
+    every decoder position. No tfft head: its LM head is keras-hub's."""
+
+    def __init__(self, seq2seq, task, **kwargs):
+        super().__init__(**kwargs)
+        self.seq2seq = seq2seq
+        self.task = task
+        self.head_layers = {}
+
+    @property
+    def backbone(self):
+        return self.seq2seq.backbone
+
+    def call(self, inputs, training=False):
+        return self.seq2seq({
+            "encoder_token_ids": inputs["input_ids"],
+            "encoder_padding_mask": inputs["attention_mask"],
+            "decoder_token_ids": inputs["decoder_input_ids"],
+            "decoder_padding_mask": inputs["decoder_attention_mask"],
+        }, training=training)
 
 
 def _reducible(strategy, logs):
@@ -177,8 +249,82 @@ def build(path: str, model_config, task):
                                    "--config.model.init=random to train "
                                    "from scratch" if no_weights else "")
         ) from e
+    if task.output_kind == "generated":
+        return _seq2seq(backbone, path, task)
     pooling.freeze_unused_pooler(backbone, model_config.pooling)
     return TaskModel(backbone, task, task.build_head(KERAS, model_config))
+
+
+# keras-hub Seq2SeqLM tasks whose packing tfft's tokenizer reproduces:
+# the source as <s> text </s>, the decoder started with the preprocessor's
+# start values (BART: </s> <s>).
+SEQ2SEQ_TASKS = ("BartSeq2SeqLM",)
+
+
+def _seq2seq(backbone, path, task):
+    cls = _task_class(task.keras_hub_class, backbone)
+    if cls is None:
+        raise UserError(
+            f"{path} holds a {type(backbone).__name__}, for which keras-hub "
+            f"has no {task.keras_hub_class} (no decoder); pass an "
+            "encoder-decoder checkpoint (BART, T5), or warm-start one from "
+            "this encoder with --config.model.family=hf "
+            "--config.model.encoder_decoder=true")
+    if cls.__name__ not in SEQ2SEQ_TASKS:
+        raise UserError(
+            f"keras-hub's {cls.__name__} is not wired in tfft yet (its "
+            "preprocessor packs source and decoder differently from "
+            f"{', '.join(SEQ2SEQ_TASKS)}); use --config.model.family=hf")
+    return Seq2SeqModel(cls(backbone=backbone, preprocessor=None), task)
+
+
+class Generator(TracedGenerator):
+    """keras-hub's cached decoding loop (`Seq2SeqLM.generate_step`, its
+    greedy or beam sampler) as a `TracedGenerator`. The decoder starts
+    from the tokenizer's `decoder_prompt`, as keras-hub's `generate` does;
+    the sequence stops at `end_id`. keras-hub's samplers have no length
+    penalty, minimum length or n-gram bans (the task refuses them)."""
+
+    def __init__(self, model: Seq2SeqModel, *, prompt, end_id: int,
+                 max_new_tokens: int, num_beams: int = 1, pad_id: int = 0,
+                 jit_compile=False, name=None):
+        self.seq2seq = model.seq2seq
+        self.prompt = [int(i) for i in prompt]
+        self.end_id = int(end_id)
+        self.sampler = (keras_hub.samplers.GreedySampler() if num_beams == 1
+                        else keras_hub.samplers.BeamSampler(int(num_beams)))
+        super().__init__(model.seq2seq, max_new_tokens=max_new_tokens,
+                         pad_id=pad_id, jit_compile=jit_compile, name=name)
+
+    def _generate(self, input_ids, attention_mask):
+        rows, given = tf.shape(input_ids)[0], len(self.prompt)
+        decoder = tf.concat([
+            tf.tile(tf.constant([self.prompt], tf.int32), [rows, 1]),
+            tf.fill([rows, self.width - given], self.pad_id)], axis=1)
+        self.seq2seq.sampler = self.sampler
+        out = self.seq2seq.generate_step({
+            "encoder_token_ids": input_ids,
+            "encoder_padding_mask": attention_mask,
+            "decoder_token_ids": decoder,
+            "decoder_padding_mask": tf.sequence_mask(
+                tf.fill([rows], given), self.width),
+        }, stop_token_ids=(self.end_id,))
+        return tf.where(out["decoder_padding_mask"],
+                        tf.cast(out["decoder_token_ids"], tf.int32),
+                        self.pad_id)
+
+
+def generator(model: Seq2SeqModel, *, pad_id: int, end_id: int,
+              decoder_prompt, **options):
+    """The model's generation with `options` (`Task.generation_options`)
+    as a `TracedGenerator`. (The task refuses settings keras-hub's
+    samplers do not have; neutral, they are dropped here.)"""
+    for name, neutral in (("length_penalty", 1.0), ("min_length", 0),
+                          ("no_repeat_ngram_size", 0)):
+        if options.pop(name, neutral) != neutral:
+            raise ValueError(f"keras-hub's samplers have no {name}")
+    return Generator(model, prompt=decoder_prompt, end_id=end_id,
+                     pad_id=pad_id, **options)
 
 
 def save_checkpoint(model: TaskModel, directory: str, task,
@@ -193,6 +339,8 @@ def save_checkpoint(model: TaskModel, directory: str, task,
     refuses it rather than build a freshly initialised head.
     """
     model.backbone.save_to_preset(directory)  # LoRA adapters merged
+    if isinstance(model, Seq2SeqModel):
+        return _save_seq2seq(model, directory, task, tokenizer)
     converted = _as_native(model, task, tokenizer, directory)
     if converted is not None:
         converted.save_to_preset(directory)
@@ -212,6 +360,40 @@ def save_checkpoint(model: TaskModel, directory: str, task,
                    "registered_name": f"{native.NOT_NATIVE}>TaskModel",
                    "config": {}, "tfft": refusal["reason"]}, f, indent=2)
     return {"native": refusal}
+
+
+def _save_seq2seq(model: Seq2SeqModel, directory: str, task,
+                  tokenizer) -> dict:
+    """The keras-hub task itself (float32, with its preprocessor at the
+    run's source length and generation length): `from_preset` loads it
+    and its `generate` takes raw text."""
+    cls = type(model.seq2seq)
+    with keras_compat.precision("keras_hub", "float32"):
+        backbone = keras_hub.models.Backbone.from_preset(directory,
+                                                         dtype="float32")
+        preprocessor = cls.preprocessor_cls(
+            tokenizer=tokenizer.hub,
+            encoder_sequence_length=task.config.data.max_source_length,
+            decoder_sequence_length=1 + task.config.generate.max_new_tokens)
+        cls(backbone=backbone, preprocessor=preprocessor).save_to_preset(
+            directory)
+    # keras-hub 0.32's Seq2SeqLMPreprocessor leaves its sequence lengths
+    # out of its config (from_preset would pack to 1024 tokens); its
+    # constructor takes them, so the saved configs say them.
+    lengths = dict(
+        encoder_sequence_length=preprocessor.encoder_sequence_length,
+        decoder_sequence_length=preprocessor.decoder_sequence_length)
+    for name, part in (("preprocessor.json", lambda c: c),
+                       ("task.json", lambda c: c["config"]["preprocessor"])):
+        file = os.path.join(directory, name)
+        with open(file) as f:
+            saved = json.load(f)
+        part(saved)["config"].update(lengths)
+        with open(file, "w") as f:
+            json.dump(saved, f, indent=4)
+    return {"native": native.entry(
+        "keras_hub", cls.__name__,
+        f"keras_hub.models.{task.keras_hub_class}.from_preset(<folder>)")}
 
 
 def _task_class(base_name: str, backbone):

@@ -8,14 +8,18 @@ loss ignores padding. Evaluation generates (greedy or beam search, the
 stemmer on), with the generated length and the lead-3 baseline (the
 source's first three sentences as the summary) beside them.
 
-Generation is one traced function (`tfft.models.generation.Generator`)
-shared by evaluation, prediction and the SavedModel, whose
-`serving_default` takes raw source texts and returns the generated
-`summary` texts: tokenization, generation with the run's `generate.*`
-settings, and detokenization are TF ops (WordPiece tokenizers so far).
+Generation is one traced function (the family's `generator`, a
+`tfft.models.generation.TracedGenerator`) shared by evaluation, prediction
+and the SavedModel, whose `serving_default` takes raw source texts and
+returns the generated `summary` texts: tokenization, generation with the
+run's `generate.*` settings, and detokenization are TF ops.
 
-The hf family only for now: any `TFAutoModelForSeq2SeqLM` checkpoint (T5,
-BART, ...); keras-hub's `Seq2SeqLM` tasks are not wired yet.
+The models: for the hf family any `TFAutoModelForSeq2SeqLM` checkpoint
+(T5, BART, ...) or an encoder-decoder warm-started from an encoder
+(`model.encoder_decoder`); for the keras_hub family keras-hub's
+`Seq2SeqLM` task for the checkpoint's backbone (`BartSeq2SeqLM`,
+`T5Seq2SeqLM`), whose samplers have no length penalty, minimum length or
+n-gram bans.
 """
 
 import numpy as np
@@ -60,6 +64,8 @@ def _has_decoder(path) -> bool:
             config = json.load(f)
     except (OSError, ValueError, UserError):
         return True
+    if "class_name" in config:  # a keras-hub preset: its builder says
+        return True
     return bool(config.get("is_encoder_decoder")) or config.get(
         "model_type") == "encoder-decoder"
 
@@ -67,6 +73,7 @@ def _has_decoder(path) -> bool:
 class Summarization(Task):
     name = "summarization"
     hf_auto_class = "TFAutoModelForSeq2SeqLM"
+    keras_hub_class = "Seq2SeqLM"
     pipeline_tag = "summarization"
     main_metric = "rougeL"
     output_kind = "generated"
@@ -82,11 +89,10 @@ class Summarization(Task):
         for name in ("source_column", "target_column"):
             if not getattr(d, name):
                 raise UserError(f"config data.{name} is empty; set it")
-        if m.family != "hf":
+        if m.family == "keras_hub" and m.encoder_decoder:
             raise UserError(
-                "summarization is built for model.family=hf so far (keras-hub"
-                " Seq2SeqLM tasks are not wired yet); set "
-                "--config.model.family=hf")
+                "config model.encoder_decoder (the BERT2BERT warm start) is "
+                "built for model.family=hf; set --config.model.family=hf")
         for name in ("max_source_length", "max_target_length"):
             if getattr(d, name) < 4:
                 raise UserError(f"config data.{name} must be at least 4")
@@ -97,6 +103,14 @@ class Summarization(Task):
                 raise UserError(
                     f"config generate.{name}={getattr(g, name)}; it must "
                     f"be at least {least}")
+        if m.family == "keras_hub":
+            for name, neutral in (("length_penalty", 1.0), ("min_length", 0),
+                                  ("no_repeat_ngram_size", 0)):
+                if getattr(g, name) != neutral:
+                    raise UserError(
+                        f"config generate.{name}={getattr(g, name)}: "
+                        "keras-hub's samplers have no such setting; set it "
+                        f"to {neutral} or use --config.model.family=hf")
         if g.min_length > g.max_new_tokens:
             raise UserError(
                 f"config generate.min_length={g.min_length} is more than "
@@ -190,20 +204,24 @@ class Summarization(Task):
             options["no_repeat_ngram_size"] = g.no_repeat_ngram_size
         return options
 
-    def generator(self, model, pad_id: int):
-        """The traced `generate` of `model` with the `generate.*`
-        settings (one per model: traced once, reused every epoch)."""
-        from tfft.models.generation import Generator
+    def generator(self, model, tokenizer):
+        """The traced generation of `model` with the `generate.*`
+        settings (one per model: traced once, reused every epoch);
+        `tokenizer`: the family's, or its in-graph twin."""
+        from tfft.models import builder
 
         cache = self.__dict__.setdefault("_generators", {})
-        seq2seq = model.encoder  # the transformers seq2seq model
-        if id(seq2seq) not in cache:
-            generator = Generator(seq2seq, pad_id=pad_id,
-                                  **self.generation_options())
+        if id(model) not in cache:
+            ids = getattr(tokenizer, "packer", tokenizer)
+            generator = builder.family_module(
+                self.config.model.family).generator(
+                    model, pad_id=ids.pad_id, end_id=ids.end_id,
+                    decoder_prompt=tokenizer.decoder_prompt,
+                    **self.generation_options())
             logging.info("Generation from Python: %s",
                          generator.jit_reason)
-            cache[id(seq2seq)] = (seq2seq, generator)
-        return cache[id(seq2seq)][1]
+            cache[id(model)] = (model, generator)
+        return cache[id(model)][1]
 
     @staticmethod
     def _stop_ids(end_id, pad_id, decoder_start_id):
@@ -215,7 +233,7 @@ class Summarization(Task):
         before the end token, without padding and special tokens)."""
         from tfft.models.generation import generated_tokens
 
-        generate = self.generator(model, tokenizer.pad_id)
+        generate = self.generator(model, tokenizer)
         collate = self.collator(tokenizer)
         ids = features["input_ids"][:]
         drop = self._stop_ids(tokenizer.end_id, tokenizer.pad_id,
@@ -271,10 +289,10 @@ class Summarization(Task):
     def serving_token_fn(self, model, tokenizer):
         from tfft.models.generation import generated_tokens
 
-        generate = self.generator(model, tokenizer.packer.pad_id)
+        generate = self.generator(model, tokenizer)
         drop = self._stop_ids(tokenizer.packer.end_id,
                               tokenizer.packer.pad_id,
-                              tokenizer.decoder_start_id)
+                              tokenizer.decoder_prompt[0])
 
         def serve(input_ids, attention_mask):
             sequences = generate(input_ids, attention_mask)

@@ -41,7 +41,7 @@ def generation(w, workdir, precision=""):
     import numpy as np
 
     from tfft.inference import load_run
-    from tfft.models.generation import Generator
+    from tfft.models import builder
 
     run = load_run(workdir, precision=precision)
     examples = run.task.read_inputs(w["test_file"])
@@ -49,8 +49,9 @@ def generation(w, workdir, precision=""):
     features = run.task.tokenize(examples, tokenizer)
     options = dict(run.task.generation_options(),
                    min_length=1 + w["max_new_tokens"])  # + decoder start
-    generate = Generator(run.bundle.model.encoder, pad_id=tokenizer.pad_id,
-                         **options)
+    generate = builder.family_module(run.config.model.family).generator(
+        run.bundle.model, pad_id=tokenizer.pad_id, end_id=tokenizer.end_id,
+        decoder_prompt=tokenizer.decoder_prompt, **options)
     collate = run.task.collator(tokenizer)
     ids, size = features["input_ids"][:], w["generate_batch_size"]
     times, tokens = [], []
