@@ -168,15 +168,21 @@ def check_model_folder(path: str, what: str = "--config.model.path",
 # tokenizer.json it re-implements, by the types of their parts (encoding,
 # and the decoder for generating tasks).
 WORDPIECE, SENTENCEPIECE = "BERT WordPiece", "SentencePiece Unigram"
+BYTE_LEVEL_BPE = "byte-level BPE"
 GRAPH_TOKENIZERS = {
     WORDPIECE: {"normalizer": "BertNormalizer",
                 "pre_tokenizer": "BertPreTokenizer", "model": "WordPiece"},
     # T5, mT5, ...: tensorflow-text runs the checkpoint's SentencePiece
     # model itself, which must sit beside tokenizer.json.
     SENTENCEPIECE: {"pre_tokenizer": "Metaspace", "model": "Unigram"},
+    # BART, RoBERTa, GPT-2: keras-hub's BytePairTokenizer layer (TF ops)
+    # with the checkpoint's vocabulary and merges.
+    BYTE_LEVEL_BPE: {"normalizer": None, "pre_tokenizer": "ByteLevel",
+                     "model": "BPE"},
 }
 GRAPH_DECODERS = {WORDPIECE: {"decoder": "WordPiece"},
-                  SENTENCEPIECE: {"decoder": "Metaspace"}}
+                  SENTENCEPIECE: {"decoder": "Metaspace"},
+                  BYTE_LEVEL_BPE: {"decoder": "ByteLevel"}}
 SENTENCEPIECE_MODEL = "spiece.model"
 
 
@@ -199,6 +205,10 @@ def graph_kind(spec: dict, decodes: bool = False):
             return None, ("SentencePiece Unigram whose Metaspace does not "
                           "prepend \u2581 to every word as SentencePiece "
                           "does (prepend_scheme is not \"always\")")
+        if kind == BYTE_LEVEL_BPE and not spec["pre_tokenizer"].get(
+                "use_regex", True):
+            return None, ("byte-level BPE without GPT-2's pre-tokenizing "
+                          "regex (use_regex is false)")
         return kind, None
     names = ("normalizer", "pre_tokenizer", "model") + (
         ("decoder",) if decodes else ())
@@ -248,5 +258,5 @@ def graph_tokenizer_problem(path: str, decodes: bool = False):
     if kind is not None:
         return None
     return (f"the tokenizer of {path} is {found}, and the SavedModel export "
-            "tokenizes in the graph only BERT WordPiece and SentencePiece "
-            "Unigram (T5) tokenizers so far")
+            "tokenizes in the graph only BERT WordPiece, SentencePiece "
+            "Unigram (T5) and byte-level BPE (BART) tokenizers so far")

@@ -392,18 +392,18 @@ CASES = [
                                   "document,summary")}),
     Case("s2s: export.dir with a tokenizer the graph cannot run",
          "summarization",
-         _train(f"{REPO_CONFIGS}/seq2seq_files.py", model="{s}/bart")
+         _train(f"{REPO_CONFIGS}/seq2seq_files.py", model="{s}/words")
          + ["--config.export.dir={s}/export"],
-         ["/bart is None + ByteLevel + BPE + ByteLevel",
-          "only BERT WordPiece and SentencePiece Unigram",
-          "drop --config.export.dir"],
-         files={"bart/config.json": json.dumps(
+         ["/words is NFC + Whitespace + WordLevel + None",
+          "only BERT WordPiece, SentencePiece Unigram (T5) and byte-level "
+          "BPE (BART)", "drop --config.export.dir"],
+         files={"words/config.json": json.dumps(
                     {"model_type": "bart", "is_encoder_decoder": True}),
-                "bart/tokenizer.json": json.dumps({
-                    "normalizer": None,
-                    "pre_tokenizer": {"type": "ByteLevel"},
-                    "model": {"type": "BPE"},
-                    "decoder": {"type": "ByteLevel"}})}),
+                "words/tokenizer.json": json.dumps({
+                    "normalizer": {"type": "NFC"},
+                    "pre_tokenizer": {"type": "Whitespace"},
+                    "model": {"type": "WordLevel"},
+                    "decoder": None})}),
     Case("s2s: export.dir with a SentencePiece tokenizer but no spiece.model",
          "summarization",
          _train(f"{REPO_CONFIGS}/seq2seq_files.py", model="{s}/t5")

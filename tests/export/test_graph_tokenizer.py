@@ -252,3 +252,92 @@ def test_the_export_preflight_knows_sentencepiece(t5_tokenizer, tmp_path):
     spec["pre_tokenizer"]["prepend_scheme"] = "first"
     kind, found = assets.graph_kind(spec)
     assert kind is None and "prepend_scheme" in found
+
+
+BART_SPECIAL_TEXTS = ["a </s> b", "x<s>y", "</s>", "<pad><unk> ok",
+                      "<mask> the", "</s >", "<s></s>"]
+# Where keras-hub 0.32's own BPE pre-split is not GPT-2's: runs of
+# whitespace before a word, a space before 's, its marker characters.
+GPT2_SPLIT_TEXTS = ["a\n\nDirector", "end \n\n", "a   b", "x  \n y",
+                    "q \n\tz", "it 's", "IT'S 'll", " \u00a0x\u3000 y",
+                    "\u0936 \u096c keras", "\u0134A x \u0134B", "  lead",
+                    "trail  ", "\t"]
+
+
+@pytest.fixture(scope="module")
+def rt_bart(tmp_path_factory):
+    """A BART tokenizer (byte-level BPE, 2,000 tokens) trained on the RT
+    snippets by tokenizers' own trainer: no BART tokenizer exists
+    offline."""
+    from tests.conftest import make_tiny_bart
+    from tfft.data import bundled
+
+    asset_or_skip(assets.corpus_path, "rotten_tomatoes")
+    return make_tiny_bart(tmp_path_factory.mktemp("rt_bart") / "bart",
+                          bundled.rotten_tomatoes()["text"][:6000],
+                          vocab_size=2000)
+
+
+def test_byte_level_bpe_parity_on_every_rt_snippet_and_edge_case(rt_bart):
+    """keras-hub's BPE layer with the checkpoint's vocabulary and merges:
+    the ids equal the fast tokenizer's on all 12,752 RT snippets (half of
+    them unseen by the BPE trainer), the edge cases (NULs, control
+    characters, emoji, scripts the BPE never saw) and special tokens
+    written in the text, texts where keras-hub's own pre-split is not
+    GPT-2's; BART's packing (<s> a </s>, truncated) too."""
+    from tfft.data import bundled
+
+    texts = (list(bundled.rotten_tomatoes()["text"]) + EDGE_CASES
+             + BART_SPECIAL_TEXTS + GPT2_SPLIT_TEXTS)
+    tok = hf.load_tokenizer(rt_bart)
+    assert type(tok.in_graph()).__name__ == "ByteLevelBPE"
+    expected = tok.hf(texts, add_special_tokens=False)["input_ids"]
+    # (traced: keras-hub's layer runs Python when called eagerly)
+    got = graph_ids(tf.function(tok.in_graph()), texts)
+    mismatches = [(t, a, b) for t, a, b in zip(texts, got, expected)
+                  if a != b]
+    assert mismatches == []
+    out = tf.function(graph_tokenizer.for_tokenizer(tok, 16, 1))(
+        tf.constant(texts[:300]))
+    lengths = out["attention_mask"].numpy().sum(1)
+    packed = [r[:n] for r, n in zip(out["input_ids"].numpy().tolist(),
+                                    lengths)]
+    assert packed == tok.hf(texts[:300], truncation=True,
+                            max_length=16)["input_ids"]
+
+
+def test_byte_level_decoder_equals_transformers_decode(rt_bart):
+    """Random id rows over the whole vocabulary (byte pieces that are no
+    valid UTF-8 alone among them), specials, ids out of the vocabulary,
+    and real sentences: `decode(ids, skip_special_tokens=True)`."""
+    import numpy as np
+
+    tok = hf.load_tokenizer(rt_bart)
+    decoder = tok.in_graph_decoder()
+    assert type(decoder).__name__ == "ByteLevelDecoder"
+    size = len(tok.hf)
+    rng = np.random.RandomState(0)
+    rows = [rng.randint(0, size, size=rng.randint(0, 25)).tolist()
+            for _ in range(2000)]
+    rows += tok.hf(["Don't stop -- it's fine, isn't it?", "naïve café 😀",
+                    "\x00nul\x01ctl\x7f", " two  spaces "],
+                   add_special_tokens=False)["input_ids"]
+    rows += [[0, 2, 1, 100], [size + 5, 50], [-1, 50]]
+    for cleanup in (False, True):
+        tok.hf.clean_up_tokenization_spaces = cleanup
+        decoder = tok.in_graph_decoder()
+        want = [tok.hf.decode([i for i in r if 0 <= i < size],
+                              skip_special_tokens=True) for r in rows]
+        got = decoder(tf.ragged.constant(rows, dtype=tf.int32)).numpy()
+        assert [t.decode("utf-8") for t in got] == want
+
+
+def test_the_export_preflight_knows_byte_level_bpe(rt_bart):
+    import json
+
+    assert assets.graph_tokenizer_problem(rt_bart, decodes=True) is None
+    with open(os.path.join(rt_bart, "tokenizer.json")) as f:
+        spec = json.load(f)
+    spec["pre_tokenizer"]["use_regex"] = False
+    kind, found = assets.graph_kind(spec)
+    assert kind is None and "use_regex" in found

@@ -170,19 +170,26 @@ def test_t5_sentencepiece_export_generates_the_python_texts(t5_export):
     assert "SentencepieceTokenizeOp" in report.text_ops
 
 
-@pytest.fixture(scope="module")
-def bart_export(tiny_bart, tmp_path_factory):
-    """keras-hub's BART (the keras_hub family; scaled random weights, as
-    in tests/models/test_keras_hub_seq2seq.py) with its byte-level BPE
-    tokenizer, exported with keras-hub's beam search (3 beams)."""
+@pytest.fixture(scope="module", params=["keras_hub", "hf"])
+def bart_export(request, tiny_bart, tmp_path_factory):
+    """A tiny BART with a byte-level BPE tokenizer (scaled random weights,
+    as in tests/models/test_keras_hub_seq2seq.py): keras-hub's
+    `BartSeq2SeqLM` (keras_hub family) or transformers' (hf family),
+    exported with greedy search, and keras-hub's beam search (3 beams;
+    transformers' is tested above)."""
+    import tensorflow as tf
+
     from tests.models.test_keras_hub_seq2seq import bart_config
     from tests.models.test_keras_hub_seq2seq import varied
     from tfft import keras_compat
     from tfft.models import builder
 
-    config = bart_config(tiny_bart, num_beams=3)
+    config = bart_config(
+        tiny_bart, num_beams=3 if request.param == "keras_hub" else 1)
+    config.model.family = request.param
     task = get_task("summarization", config)
     keras_compat.keras_for("keras_hub").utils.set_random_seed(0)
+    tf.random.set_seed(0)
     bundle = varied(builder.build(config.model, task))
     export_dir = str(tmp_path_factory.mktemp("bart_export"))
     path, report = saved_model.export(bundle.model, bundle.tokenizer, task,
@@ -191,10 +198,10 @@ def bart_export(tiny_bart, tmp_path_factory):
             "bundle": bundle}
 
 
-def test_keras_hub_bart_export_generates_the_python_texts(bart_export):
-    """Byte-level BPE in the graph both ways (keras-hub's tokenizer layer
-    and its detokenizer, byte pieces that are no valid UTF-8 alone
-    replaced as in Python) and keras-hub's beam search with a dynamic
+def test_bart_export_generates_the_python_texts(bart_export):
+    """Byte-level BPE in the graph both ways (GPT-2's pre-tokenizer and
+    keras-hub's BPE layer; the byte-level decoder, byte pieces that are
+    no valid UTF-8 alone replaced as in Python), generation with a dynamic
     batch: the served texts are the Python generation's."""
     task, bundle = bart_export["task"], bart_export["bundle"]
     nuls = ["nul \x00 inside", "\x00", "a\x00\x00b ", " \x00"]

@@ -130,3 +130,21 @@ def test_an_encoder_only_backbone_is_refused(tiny_bert):
     c.data.train_files = "x.csv"
     with pytest.raises(UserError, match="built for model.family=hf"):
         config_lib.validate(c)
+
+
+def test_bpe_tokenizes_as_the_checkpoints_own_tokenizer(tiny_bart):
+    """keras-hub's byte-level BPE, run as the SavedModel runs it (GPT-2's
+    pre-tokenizer, `ByteLevelBPE`) in training too: the ids are the
+    Hugging Face tokenizer's of the same folder, where keras-hub 0.32's
+    own split is not (newline runs before a word, a space before 's)."""
+    import transformers
+
+    from tests.export.test_graph_tokenizer import EDGE_CASES
+    from tests.export.test_graph_tokenizer import GPT2_SPLIT_TEXTS
+    from tfft.models import keras_hub
+
+    texts = TEXTS + EDGE_CASES + GPT2_SPLIT_TEXTS + ["a </s> b", "x<s>y"]
+    ours = keras_hub.load_tokenizer(tiny_bart).encode(texts, max_length=64)
+    theirs = transformers.AutoTokenizer.from_pretrained(tiny_bart)(
+        texts, truncation=True, max_length=64)
+    assert ours["input_ids"] == theirs["input_ids"]

@@ -22,6 +22,7 @@ ids back into text as the fast tokenizer's
 `hf_decoder_in_graph` pick the class for a transformers tokenizer.
 """
 
+import contextlib
 import json
 import string
 
@@ -379,53 +380,140 @@ class SentencePieceDecoder(_Decoder):
         return _replace_all(texts, TEXT_CLEANUP) if self.cleanup else texts
 
 
-def hf_tokenizer_in_graph(hf_tokenizer):
-    """The in-graph tokenizer for a transformers fast tokenizer."""
-    spec = _tokenizer_json(hf_tokenizer)
-    kind, _ = assets.graph_kind(spec)
-    if kind == assets.SENTENCEPIECE:
-        return SentencePiece.from_hf(hf_tokenizer, spec)
-    return BertWordPiece(spec)  # (which names what it does not run)
+def _byte_alphabet() -> dict:
+    """GPT-2's byte -> character map (tokenizers' ByteLevel): printable
+    bytes stand for themselves, the others for characters from U+0100."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(0xA1, 0xAC + 1),
+                 *range(0xAE, 0xFF + 1)]
+    others = [b for b in range(256) if b not in printable]
+    return {**{b: chr(b) for b in printable},
+            **{b: chr(256 + n) for n, b in enumerate(others)}}
 
 
-def hf_decoder_in_graph(hf_tokenizer):
-    """The in-graph `decode` for a transformers fast tokenizer."""
-    spec = _tokenizer_json(hf_tokenizer)
-    kind, _ = assets.graph_kind(spec, decodes=True)
-    if kind == assets.SENTENCEPIECE:
-        return SentencePieceDecoder.from_hf(hf_tokenizer, spec)
-    return WordPieceDecoder(spec)
+# GPT-2's pre-tokenizer (tokenizers' ByteLevel, use_regex): its pattern
+# without the lookahead RE2 lacks, whitespace as Unicode's White_Space.
+WHITE_SPACE = (r"\t\n\x0B\f\r \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}"
+               r"\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}")
+GPT2_PIECE = (r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+"
+              rf"| ?[^{WHITE_SPACE}\p{{L}}\p{{N}}]+|[{WHITE_SPACE}]+")
 
 
-class KerasHubTokenizer(tf.Module):
-    """A keras-hub tokenizer layer, made safe for raw serving input.
+def gpt2_pieces(texts, specials=()):
+    """[batch] texts without NUL -> ragged [batch, (pieces)]: the added
+    tokens `specials` matched whole first, then each text between them
+    split as GPT-2's `\s+(?!\S)|\s+` rule does: a run of whitespace
+    before a non-space gives its last character to what follows (a space
+    joins the next word; another whitespace character stands alone), the
+    rest of the run is one piece (NUL marks the cut)."""
+    texts = tf.convert_to_tensor(texts)
+    if specials:
+        pattern = "|".join(_escape_re2(t) for t in
+                           sorted(specials, key=len, reverse=True))
+        parts = tf_text.regex_split(texts, pattern, pattern)
+        flat = parts.flat_values
+        special = tf.strings.regex_full_match(flat, f"(?:{pattern})")
+    else:
+        parts = tf.RaggedTensor.from_tensor(texts[:, None])
+        flat, special = parts.flat_values, tf.zeros_like(parts.flat_values,
+                                                         tf.bool)
+    cut = tf.strings.regex_replace(
+        flat, rf"([{WHITE_SPACE}])([^{WHITE_SPACE}])", "\x00\\1\\2")
+    # An added token is one piece: a one-letter stand-in, put back below.
+    cut = tf.where(special, "a", cut)
+    segments = tf.strings.split(cut, "\x00")  # [parts, (segments)]
+    pieces = tf_text.regex_split(segments.flat_values, GPT2_PIECE,
+                                 GPT2_PIECE)  # [segments, (pieces)]
+    of_part = tf.gather(segments.value_rowids(), pieces.value_rowids())
+    values = tf.where(tf.gather(special, of_part), tf.gather(flat, of_part),
+                      pieces.flat_values)
+    return tf.RaggedTensor.from_nested_row_splits(
+        values, [parts.row_splits, segments.row_splits,
+                 pieces.row_splits]).merge_dims(1, 3)
 
-    keras-hub runs pure Python when called eagerly (as in training) and
-    tensorflow-text ops when traced (as in a SavedModel). The two differ on
-    NUL, which tensorflow-text's regex_split treats as the end of the
-    string. The Python path of WordPiece treats it as whitespace: a space
-    in its place makes them agree. Byte-level BPE's keeps it as a byte
-    token: the text is tokenized between NULs, and that token put back
-    between the parts (the same ids where no BPE merge joins a NUL to its
-    neighbours, which a tokenizer trained on text does not learn).
-    """
+
+@contextlib.contextmanager
+def _split_as_gpt2(specials):
+    """keras-hub's byte-level BPE layers split text with `gpt2_pieces`
+    while this lasts (while a layer is traced: the graph keeps it)."""
+    from keras_hub.src.tokenizers import byte_pair_tokenizer
+
+    own = byte_pair_tokenizer.split_strings_for_bpe
+    byte_pair_tokenizer.split_strings_for_bpe = (
+        lambda inputs, unsplittable_tokens=None: gpt2_pieces(inputs,
+                                                             specials))
+    try:
+        yield
+    finally:
+        byte_pair_tokenizer.split_strings_for_bpe = own
+
+
+def _escape_re2(text: str) -> str:
+    """A literal RE2 pattern for any text."""
+    return "".join(c if c.isalnum() else f"\\x{{{ord(c):x}}}" for c in text)
+
+
+class ByteLevelBPE(tf.Module):
+    """A byte-level BPE tokenizer (BART, RoBERTa, GPT-2) as TF ops: text ->
+    ragged ids exactly as Hugging Face's fast tokenizer: NULs split out
+    (byte tokens of their own), added tokens matched whole in the raw
+    text, GPT-2's pre-tokenizer (`gpt2_pieces`), then keras-hub's
+    `BytePairTokenizer` for the byte alphabet, merges and vocabulary.
+    keras-hub 0.32's own pre-split differs from GPT-2's (its graph keeps
+    a run of newlines before a word whole; its Python path splits a space
+    from a following \'s as Llama 3 does), so its split is replaced by
+    GPT-2's while the layer is traced. Tested against the fast tokenizer
+    on every Rotten Tomatoes snippet and an edge-case list. Added tokens
+    are matched as written: one whose `lstrip`/`rstrip` would take the
+    spaces beside it (BART's <mask>) leaves them to the text here."""
 
     def __init__(self, layer, name=None):
         super().__init__(name=name)
+        if layer.add_prefix_space:
+            raise UserError(
+                "in-graph byte-level BPE with add_prefix_space (a space "
+                "before each text) is not implemented; the BART, RoBERTa "
+                "and GPT-2 tokenizers have it off")
         self.layer = layer
-        self.nul_id = None
-        if isinstance(layer, _keras_hub_bpe()):
-            nul = layer(tf.constant(["\x00"]))
-            nul = nul.to_list() if hasattr(nul, "to_list") else nul
-            if len(nul[0]) == 1:
-                self.nul_id = int(nul[0][0])
+        self.specials = list(layer.unsplittable_tokens or [])
+        nul = dict(layer.vocabulary).get(_byte_alphabet()[0])
+        self.nul_id = None if nul is None else int(nul)
+
+    @classmethod
+    def from_tokenizer_json(cls, tokenizer_json: dict):
+        """From a Hugging Face fast tokenizer's parsed tokenizer.json."""
+        from tfft import keras_compat
+
+        keras_compat.keras_for("keras_hub")  # Keras 3's backend first
+        import keras_hub
+
+        kind, found = assets.graph_kind(tokenizer_json)
+        if kind != assets.BYTE_LEVEL_BPE:
+            raise UserError("in-graph byte-level BPE needs a byte-level BPE "
+                            f"tokenizer.json (this one is {found or kind})")
+        model = tokenizer_json["model"]
+        return cls(keras_hub.tokenizers.BytePairTokenizer(
+            vocabulary=dict(model["vocab"]),
+            merges=[" ".join(m) if isinstance(m, (list, tuple)) else m
+                    for m in model["merges"]],
+            add_prefix_space=bool(tokenizer_json["pre_tokenizer"].get(
+                "add_prefix_space", False)),
+            unsplittable_tokens=[t["content"] for t in
+                                 tokenizer_json.get("added_tokens", [])],
+            dtype="int32"))
+
+    @tf.autograph.experimental.do_not_convert
+    def _bpe(self, texts):
+        """keras-hub's BPE on GPT-2's pieces of NUL-free texts."""
+        with _split_as_gpt2(self.specials):
+            return tf.cast(self.layer(texts), tf.int32)
 
     def __call__(self, texts):
+        """Traced only (keras-hub's layer runs Python when eager)."""
         texts = _valid_utf8(texts)
-        if self.nul_id is None:
-            return self.layer(tf.strings.regex_replace(texts, r"\x00", " "))
+        if self.nul_id is None:  # (no byte token: NUL becomes a space)
+            return self._bpe(tf.strings.regex_replace(texts, r"\x00", " "))
         parts = tf.strings.split(texts, "\x00")  # [batch, (parts)]
-        ids = tf.cast(self.layer(parts.flat_values), tf.int32)
+        ids = self._bpe(parts.flat_values)
         # Each part but its text's last is followed by a NUL.
         count = tf.shape(parts.flat_values, out_type=tf.int64)[0]
         followed = tf.tensor_scatter_nd_update(
@@ -439,12 +527,97 @@ class KerasHubTokenizer(tf.Module):
             ids, parts.row_splits).merge_dims(1, 2)
 
 
-def _keras_hub_bpe():
-    """keras-hub's byte-level BPE tokenizer class (imported on demand:
-    the hf family's export does not load Keras 3)."""
-    import keras_hub
+class ByteLevelDecoder(_Decoder):
+    """Ragged [batch, (ids)] -> [batch] texts, as a Hugging Face fast
+    byte-level BPE tokenizer's `decode(ids, skip_special_tokens=True)`:
+    special tokens and ids outside the vocabulary dropped, the tokens
+    joined, each character turned back into the byte it stands for (a
+    character outside the byte alphabet, in an added token, into its own
+    UTF-8), bytes that are no valid UTF-8 replaced by U+FFFD (as
+    `errors="replace"`), then transformers' `clean_up_tokenization` where
+    the tokenizer has `clean_up_tokenization_spaces`."""
 
-    return keras_hub.tokenizers.BytePairTokenizer
+    def __init__(self, tokenizer_json: dict, cleanup: bool, name=None):
+        kind, found = assets.graph_kind(tokenizer_json, decodes=True)
+        if kind != assets.BYTE_LEVEL_BPE:
+            raise UserError("in-graph byte-level decoding needs a byte-level"
+                            f" BPE tokenizer.json (this one is "
+                            f"{found or kind})")
+        super().__init__(
+            {i: t for t, i in tokenizer_json["model"]["vocab"].items()},
+            tokenizer_json.get("added_tokens", []), name=name)
+        alphabet = _byte_alphabet()
+        size = max(ord(c) for c in alphabet.values()) + 1
+        byte_of = [-1] * size
+        for byte, char in alphabet.items():
+            byte_of[ord(char)] = byte
+        self.byte_of = tf.constant(byte_of, tf.int32)
+        self.bytes = tf.constant([bytes([b]) for b in range(256)])
+        self.cleanup = bool(cleanup)
+
+    @classmethod
+    def from_hf(cls, hf_tokenizer, tokenizer_json=None):
+        return cls(tokenizer_json or _tokenizer_json(hf_tokenizer),
+                   getattr(hf_tokenizer, "clean_up_tokenization_spaces",
+                           False))
+
+    def spell(self, tokens, first):
+        return tokens
+
+    def finish(self, texts):
+        chars = tf.strings.unicode_decode(texts, "UTF-8")  # [batch, (chars)]
+        points = chars.flat_values
+        known = points < tf.shape(self.byte_of)[0]
+        byte = tf.gather(self.byte_of, tf.where(known, points, 0))
+        known &= byte >= 0
+        own = tf.strings.unicode_encode(points[:, None], "UTF-8")
+        pieces = tf.where(known, tf.gather(self.bytes, tf.maximum(byte, 0)),
+                          own)
+        raw = tf.strings.reduce_join(chars.with_flat_values(pieces), axis=1)
+        texts = _valid_utf8(raw)
+        return _replace_all(texts, TEXT_CLEANUP) if self.cleanup else texts
+
+
+def hf_tokenizer_in_graph(hf_tokenizer):
+    """The in-graph tokenizer for a transformers fast tokenizer."""
+    spec = _tokenizer_json(hf_tokenizer)
+    kind, _ = assets.graph_kind(spec)
+    if kind == assets.SENTENCEPIECE:
+        return SentencePiece.from_hf(hf_tokenizer, spec)
+    if kind == assets.BYTE_LEVEL_BPE:
+        return ByteLevelBPE.from_tokenizer_json(spec)
+    return BertWordPiece(spec)  # (which names what it does not run)
+
+
+def hf_decoder_in_graph(hf_tokenizer):
+    """The in-graph `decode` for a transformers fast tokenizer."""
+    spec = _tokenizer_json(hf_tokenizer)
+    kind, _ = assets.graph_kind(spec, decodes=True)
+    if kind == assets.SENTENCEPIECE:
+        return SentencePieceDecoder.from_hf(hf_tokenizer, spec)
+    if kind == assets.BYTE_LEVEL_BPE:
+        return ByteLevelDecoder.from_hf(hf_tokenizer, spec)
+    return WordPieceDecoder(spec)
+
+
+class KerasHubTokenizer(tf.Module):
+    """A keras-hub WordPiece tokenizer layer, made safe for raw serving
+    input (byte-level BPE layers: `ByteLevelBPE`).
+
+    keras-hub runs pure Python when called eagerly (as in training) and
+    tensorflow-text ops when traced (as in a SavedModel). The two differ on
+    NUL, which the Python path treats as whitespace and tensorflow-text's
+    regex_split treats as the end of the string; a space before the layer
+    makes them agree.
+    """
+
+    def __init__(self, layer, name=None):
+        super().__init__(name=name)
+        self.layer = layer
+
+    def __call__(self, texts):
+        texts = tf.strings.regex_replace(_valid_utf8(texts), r"\x00", " ")
+        return self.layer(texts)
 
 
 class KerasHubDecoder(tf.Module):

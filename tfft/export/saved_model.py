@@ -35,11 +35,14 @@ METADATA = trained.EXPORT_METADATA
 
 class ServingModule(tf.Module):
     """What the SavedModel tracks: the model's variables and the
-    tokenizer's resources (vocabulary, wordpiece model)."""
+    tokenizer's resources (vocabulary, wordpiece model, merges)."""
 
     def __init__(self, model, tokenizer, task):
         super().__init__(name="tfft_serving")
-        self.model = model
+        # The model's variables, not the model: saving a tf_keras model
+        # traces every layer's call for Keras' own metadata, which TF
+        # Serving never reads.
+        self.model_variables = list(model.variables)
         inputs = task.serving_inputs()
         self.tokenizer = graph_tokenizer.for_tokenizer(
             tokenizer, task.serving_max_length, len(inputs),

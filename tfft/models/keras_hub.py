@@ -1,5 +1,5 @@
 """The `keras_hub` family: a keras-hub backbone (Keras 3) + tfft's head,
-or for generating tasks keras-hub's own `Seq2SeqLM` task (BART, T5).
+or for generating tasks keras-hub's own `Seq2SeqLM` task (BART).
 
 A model path is a keras-hub preset folder, a Hugging Face checkpoint folder
 (keras-hub converts it on load) or a preset/hub name where reachable.
@@ -48,12 +48,30 @@ class Tokenizer:
         self.decoder_prompt = _decoder_prompt(hub_tokenizer) or [
             self.start_id if self.start_id is not None else self.pad_id]
         self.decoder_start_id = self.decoder_prompt[0]
+        self._traced = None  # `_tokenize`'s function (byte-level BPE)
 
     def in_graph(self):
-        """The same tokenization as TF ops: the keras-hub layer itself."""
-        from tfft.export.graph_tokenizer import KerasHubTokenizer
+        """The same tokenization as TF ops: the keras-hub layer itself
+        (byte-level BPE: with GPT-2's pre-tokenizer, `ByteLevelBPE`)."""
+        from tfft.export import graph_tokenizer
 
-        return KerasHubTokenizer(self.hub)
+        if isinstance(self.hub, keras_hub.tokenizers.BytePairTokenizer):
+            return graph_tokenizer.ByteLevelBPE(self.hub)
+        return graph_tokenizer.KerasHubTokenizer(self.hub)
+
+    def _tokenize(self, texts):
+        """Texts -> ragged ids, as the SavedModel's graph tokenizes them:
+        keras-hub's layer for WordPiece (its Python path agrees with its
+        graph), the traced `ByteLevelBPE` for byte-level BPE (keras-hub's
+        Python and graph paths split text differently, and both unlike
+        the checkpoint's own GPT-2 pre-tokenizer)."""
+        texts = tf.constant(list(texts), tf.string)
+        if not isinstance(self.hub, keras_hub.tokenizers.BytePairTokenizer):
+            return self.hub(texts)
+        if self._traced is None:
+            self._traced = tf.function(self.in_graph(), input_signature=[
+                tf.TensorSpec([None], tf.string)])
+        return self._traced(texts)
 
     def in_graph_decoder(self):
         """`decode` as TF ops: ragged ids -> texts."""
@@ -77,9 +95,9 @@ class Tokenizer:
     def encode(self, texts, pairs=None, *, max_length):
         packer = keras_hub.layers.MultiSegmentPacker(
             sequence_length=max_length, **self._packer_args)
-        segments = [self.hub(tf.constant(list(texts)))]
+        segments = [self._tokenize(texts)]
         if pairs is not None:
-            segments.append(self.hub(tf.constant(list(pairs))))
+            segments.append(self._tokenize(pairs))
         ids, types = packer(tuple(segments))
         # Padding only ever follows the end token, so lengths are exact
         # unless the pad id is also a real token inside the text.
@@ -96,7 +114,7 @@ class Tokenizer:
         tokenizer drops entirely, e.g. a lone accent, gives [])."""
         if not words:
             return []
-        ids = self.hub(tf.constant(list(words)))
+        ids = self._tokenize(words)
         # Eager keras-hub 0.32 returns lists; traced, a RaggedTensor.
         return ids.to_list() if hasattr(ids, "to_list") else ids
 
@@ -193,7 +211,7 @@ class TaskModel(_Model):
 
 
 class Seq2SeqModel(_Model):
-    """A keras-hub `Seq2SeqLM` task (BART, T5 ...) on tfft's inputs: the
+    """A keras-hub `Seq2SeqLM` task (`SEQ2SEQ_TASKS`) on tfft's inputs: the
     source (`input_ids`, `attention_mask`) and the decoder's
     (`decoder_input_ids`, `decoder_attention_mask`) -> the logits of
     every decoder position. No tfft head: its LM head is keras-hub's."""
