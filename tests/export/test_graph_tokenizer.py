@@ -306,6 +306,14 @@ def test_byte_level_bpe_parity_on_every_rt_snippet_and_edge_case(rt_bart):
                             max_length=16)["input_ids"]
 
 
+def test_byte_level_bpe_pairs_are_refused_for_the_hf_family(rt_bart):
+    """transformers' RoBERTa/BART pair template (</s></s> between) is not
+    the graph packer's: refused rather than served differently."""
+    tok = hf.load_tokenizer(rt_bart)
+    with pytest.raises(UserError, match="text pairs with a byte-level BPE"):
+        graph_tokenizer.for_tokenizer(tok, 16, 2)
+
+
 def test_byte_level_decoder_equals_transformers_decode(rt_bart):
     """Random id rows over the whole vocabulary (byte pieces that are no
     valid UTF-8 alone among them), specials, ids out of the vocabulary,

@@ -734,7 +734,15 @@ def for_tokenizer(tokenizer, max_length: int, num_segments: int,
     `keras_hub.Tokenizer`); with `decodes`, also its decoder."""
     packer = Packer(max_length, tokenizer.start_id, tokenizer.end_id,
                     tokenizer.pad_id, tokenizer.truncation, num_segments)
+    segmenter = tokenizer.in_graph()
+    if (num_segments > 1 and isinstance(segmenter, ByteLevelBPE)
+            and getattr(tokenizer, "hf", None) is not None):
+        raise UserError(
+            "text pairs with a byte-level BPE tokenizer (RoBERTa, BART: "
+            "<s> a </s></s> b </s>) are not packed in the graph yet; "
+            "export a single-text model, or train with "
+            "--config.model.family=keras_hub")
     return GraphTokenizer(
-        tokenizer.in_graph(), packer, getattr(tokenizer, "unk_id", None),
+        segmenter, packer, getattr(tokenizer, "unk_id", None),
         decoder=tokenizer.in_graph_decoder() if decodes else None,
         decoder_prompt=getattr(tokenizer, "decoder_prompt", None))
