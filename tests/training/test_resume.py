@@ -123,26 +123,35 @@ def test_sigkill_mid_epoch_then_rerun_equals_uninterrupted(
 
 
 @pytest.mark.slow
-def test_seq2seq_sigkill_then_rerun_equals_uninterrupted(tmp_path):
-    """configs/seq2seq_files.py (BERT2BERT, dropout on; each epoch
+@pytest.mark.parametrize("family", ["hf", "keras_hub"])
+def test_seq2seq_sigkill_then_rerun_equals_uninterrupted(tmp_path, family):
+    """configs/seq2seq_files.py (hf: BERT2BERT; keras_hub: keras-hub's
+    BART with a byte-level BPE tokenizer; dropout on; each epoch
     generates on the validation rows, `val_rougeL` picks the epoch kept):
     the same weights and the same per-epoch logs, ROUGE included."""
     from tests.conftest import copy_rows
+    from tests.conftest import make_tiny_bart
     from tests.conftest import make_tiny_bert
     from tests.conftest import run_args
     from tests.conftest import write_csv
 
-    data = {"train": write_csv(tmp_path / "train.csv", copy_rows(208, 0)),
-            "test": write_csv(tmp_path / "test.csv", copy_rows(16, 1)),
-            "bert": make_tiny_bert(tmp_path / "bert", hidden=32)}
+    rows = copy_rows(208, 0)
+    data = {"train": write_csv(tmp_path / "train.csv", rows),
+            "test": write_csv(tmp_path / "test.csv", copy_rows(16, 1))}
+    if family == "hf":
+        data["bert"] = make_tiny_bert(tmp_path / "bert", hidden=32)
+        model = ["--config.model.encoder_decoder=true"]
+    else:
+        data["bert"] = make_tiny_bart(tmp_path / "bart",
+                                      [r["document"] for r in rows])
+        model = ["--config.model.family=keras_hub"]
 
     def args(workdir):
         # 176 train rows / 8 = 22 batches per epoch (32 carved for
         # validation).
         return run_args(
             "seq2seq_files.py", data, workdir,
-            "--config.model.init=random",
-            "--config.model.encoder_decoder=true",
+            "--config.model.init=random", *model,
             "--config.data.max_source_length=16",
             "--config.data.max_target_length=16",
             "--config.data.validation_size=32.0",
