@@ -9,16 +9,21 @@ Each family's in-graph tokenizer reproduces the tokenizer it trained with:
   on every Rotten Tomatoes snippet and an edge-case list). `SentencePiece`
   runs a SentencePiece Unigram checkpoint's (T5, mT5) own `spiece.model`
   in tensorflow-text, with the fast tokenizer's special-token matching.
+  `ByteLevelBPE` (BART, RoBERTa, GPT-2) runs GPT-2's pre-tokenizer and
+  keras-hub's BPE layer with the checkpoint's vocabulary and merges.
 - `keras_hub`: the keras-hub tokenizer layer itself, which runs
   tensorflow-text ops when traced (training calls it eagerly, which runs
-  pure Python); `KerasHubTokenizer` makes the two paths agree.
+  pure Python); `KerasHubTokenizer` makes the two paths agree for
+  WordPiece; a byte-level BPE layer runs as `ByteLevelBPE`, in training
+  too.
 
 `Packer` then adds the special tokens, truncates the way the family's
 training tokenizer does and pads to the longest row of the batch.
 
-For generating tasks, `WordPieceDecoder` and `SentencePieceDecoder` turn
-ids back into text as the fast tokenizer's
-`decode(ids, skip_special_tokens=True)` does. `hf_tokenizer_in_graph` and
+For generating tasks, `WordPieceDecoder`, `SentencePieceDecoder` and
+`ByteLevelDecoder` turn ids back into text as the fast tokenizer's
+`decode(ids, skip_special_tokens=True)` does (`KerasHubDecoder` as
+keras-hub's `detokenize`). `hf_tokenizer_in_graph` and
 `hf_decoder_in_graph` pick the class for a transformers tokenizer.
 """
 
@@ -401,7 +406,7 @@ GPT2_PIECE = (r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+"
 def gpt2_pieces(texts, specials=()):
     """[batch] texts without NUL -> ragged [batch, (pieces)]: the added
     tokens `specials` matched whole first, then each text between them
-    split as GPT-2's `\s+(?!\S)|\s+` rule does: a run of whitespace
+    split as GPT-2's pattern does with its lookahead: a run of whitespace
     before a non-space gives its last character to what follows (a space
     joins the next word; another whitespace character stands alone), the
     rest of the run is one piece (NUL marks the cut)."""
@@ -460,7 +465,7 @@ class ByteLevelBPE(tf.Module):
     `BytePairTokenizer` for the byte alphabet, merges and vocabulary.
     keras-hub 0.32's own pre-split differs from GPT-2's (its graph keeps
     a run of newlines before a word whole; its Python path splits a space
-    from a following \'s as Llama 3 does), so its split is replaced by
+    from a following 's as Llama 3 does), so its split is replaced by
     GPT-2's while the layer is traced. Tested against the fast tokenizer
     on every Rotten Tomatoes snippet and an edge-case list. Added tokens
     are matched as written: one whose `lstrip`/`rstrip` would take the
