@@ -348,7 +348,31 @@ class SentencePiece(tf.Module):
         return pieces.with_flat_values(ids).merge_dims(1, 2)
 
 
-class SentencePieceDecoder(_Decoder):
+class _CleanedDecoder(_Decoder):
+    """A decoder whose joined texts (after `untokenize`) get
+    transformers' `clean_up_tokenization` where the tokenizer has
+    `clean_up_tokenization_spaces`."""
+
+    def __init__(self, tokens: dict, added: list, cleanup: bool,
+                 name=None):
+        super().__init__(tokens, added, name=name)
+        self.cleanup = bool(cleanup)
+
+    @classmethod
+    def from_hf(cls, hf_tokenizer, tokenizer_json=None):
+        return cls(tokenizer_json or _tokenizer_json(hf_tokenizer),
+                   getattr(hf_tokenizer, "clean_up_tokenization_spaces",
+                           False))
+
+    def untokenize(self, texts):
+        return texts
+
+    def finish(self, texts):
+        texts = self.untokenize(texts)
+        return _replace_all(texts, TEXT_CLEANUP) if self.cleanup else texts
+
+
+class SentencePieceDecoder(_CleanedDecoder):
     """Ragged [batch, (ids)] -> [batch] texts, as a Hugging Face fast
     SentencePiece tokenizer's `decode(ids, skip_special_tokens=True)`:
     special tokens and ids outside the vocabulary dropped, then tokenizers'
@@ -365,24 +389,14 @@ class SentencePieceDecoder(_Decoder):
         super().__init__(
             {i: piece for i, (piece, _) in enumerate(
                 tokenizer_json["model"]["vocab"])},
-            tokenizer_json.get("added_tokens", []), name=name)
+            tokenizer_json.get("added_tokens", []), cleanup, name=name)
         self.replacement = tokenizer_json["decoder"].get("replacement",
                                                          "\u2581")
-        self.cleanup = bool(cleanup)
-
-    @classmethod
-    def from_hf(cls, hf_tokenizer, tokenizer_json=None):
-        return cls(tokenizer_json or _tokenizer_json(hf_tokenizer),
-                   getattr(hf_tokenizer, "clean_up_tokenization_spaces",
-                           False))
 
     def spell(self, tokens, first):
         mark = _escape(self.replacement)
         return tf.where(first, tf.strings.regex_replace(tokens, mark, ""),
                         tf.strings.regex_replace(tokens, mark, " "))
-
-    def finish(self, texts):
-        return _replace_all(texts, TEXT_CLEANUP) if self.cleanup else texts
 
 
 def _byte_alphabet() -> dict:
@@ -532,7 +546,7 @@ class ByteLevelBPE(tf.Module):
             ids, parts.row_splits).merge_dims(1, 2)
 
 
-class ByteLevelDecoder(_Decoder):
+class ByteLevelDecoder(_CleanedDecoder):
     """Ragged [batch, (ids)] -> [batch] texts, as a Hugging Face fast
     byte-level BPE tokenizer's `decode(ids, skip_special_tokens=True)`:
     special tokens and ids outside the vocabulary dropped, the tokens
@@ -550,7 +564,7 @@ class ByteLevelDecoder(_Decoder):
                             f"{found or kind})")
         super().__init__(
             {i: t for t, i in tokenizer_json["model"]["vocab"].items()},
-            tokenizer_json.get("added_tokens", []), name=name)
+            tokenizer_json.get("added_tokens", []), cleanup, name=name)
         alphabet = _byte_alphabet()
         size = max(ord(c) for c in alphabet.values()) + 1
         byte_of = [-1] * size
@@ -558,18 +572,11 @@ class ByteLevelDecoder(_Decoder):
             byte_of[ord(char)] = byte
         self.byte_of = tf.constant(byte_of, tf.int32)
         self.bytes = tf.constant([bytes([b]) for b in range(256)])
-        self.cleanup = bool(cleanup)
-
-    @classmethod
-    def from_hf(cls, hf_tokenizer, tokenizer_json=None):
-        return cls(tokenizer_json or _tokenizer_json(hf_tokenizer),
-                   getattr(hf_tokenizer, "clean_up_tokenization_spaces",
-                           False))
 
     def spell(self, tokens, first):
         return tokens
 
-    def finish(self, texts):
+    def untokenize(self, texts):
         chars = tf.strings.unicode_decode(texts, "UTF-8")  # [batch, (chars)]
         points = chars.flat_values
         known = points < tf.shape(self.byte_of)[0]
@@ -579,8 +586,7 @@ class ByteLevelDecoder(_Decoder):
         pieces = tf.where(known, tf.gather(self.bytes, tf.maximum(byte, 0)),
                           own)
         raw = tf.strings.reduce_join(chars.with_flat_values(pieces), axis=1)
-        texts = _valid_utf8(raw)
-        return _replace_all(texts, TEXT_CLEANUP) if self.cleanup else texts
+        return _valid_utf8(raw)
 
 
 def hf_tokenizer_in_graph(hf_tokenizer):
