@@ -215,22 +215,34 @@ def test_sentencepiece_decoder_equals_transformers_decode(t5_tokenizer):
     """Random id rows over the whole vocabulary (\u2581 alone first,
     specials, extra ids, ids out of the vocabulary) and real sentences:
     `decode(ids, skip_special_tokens=True)`."""
-    import numpy as np
-
     tok = hf.load_tokenizer(t5_tokenizer)
     decoder = tok.in_graph_decoder()
     assert type(decoder).__name__ == "SentencePieceDecoder"
     size = len(tok.hf)
-    rng = np.random.RandomState(0)
-    rows = [rng.randint(0, size, size=rng.randint(0, 25)).tolist()
-            for _ in range(2000)]
+    rows = _random_id_rows(size)
     space = tok.hf.convert_tokens_to_ids("\u2581")
     rows += [[space, 100, 200], [1, space, space], [0, 2, space, 300]]
     rows += tok.hf(["Don't stop -- it's fine, isn't it?", "naïve café 😀"],
                    add_special_tokens=False)["input_ids"]
     rows += [[size + 5, 50], [-1, 50]]
-    want = [tok.hf.decode([i for i in r if 0 <= i < size],
-                          skip_special_tokens=True) for r in rows]
+    _assert_decodes_as_transformers(decoder, tok.hf, rows)
+
+
+def _random_id_rows(size, count=2000, longest=25):
+    """`count` rows of random ids below `size`, 0 to `longest` - 1 each."""
+    import numpy as np
+
+    rng = np.random.RandomState(0)
+    return [rng.randint(0, size, size=rng.randint(0, longest)).tolist()
+            for _ in range(count)]
+
+
+def _assert_decodes_as_transformers(decoder, fast, rows):
+    """The graph decoder's texts are `fast.decode(ids,
+    skip_special_tokens=True)` (ids outside the vocabulary dropped)."""
+    size = len(fast)
+    want = [fast.decode([i for i in r if 0 <= i < size],
+                        skip_special_tokens=True) for r in rows]
     got = decoder(tf.ragged.constant(rows, dtype=tf.int32)).numpy()
     assert [t.decode("utf-8") for t in got] == want
 
@@ -318,26 +330,17 @@ def test_byte_level_decoder_equals_transformers_decode(rt_bart):
     """Random id rows over the whole vocabulary (byte pieces that are no
     valid UTF-8 alone among them), specials, ids out of the vocabulary,
     and real sentences: `decode(ids, skip_special_tokens=True)`."""
-    import numpy as np
-
     tok = hf.load_tokenizer(rt_bart)
-    decoder = tok.in_graph_decoder()
-    assert type(decoder).__name__ == "ByteLevelDecoder"
+    assert type(tok.in_graph_decoder()).__name__ == "ByteLevelDecoder"
     size = len(tok.hf)
-    rng = np.random.RandomState(0)
-    rows = [rng.randint(0, size, size=rng.randint(0, 25)).tolist()
-            for _ in range(2000)]
+    rows = _random_id_rows(size)
     rows += tok.hf(["Don't stop -- it's fine, isn't it?", "naïve café 😀",
                     "\x00nul\x01ctl\x7f", " two  spaces "],
                    add_special_tokens=False)["input_ids"]
     rows += [[0, 2, 1, 100], [size + 5, 50], [-1, 50]]
     for cleanup in (False, True):
         tok.hf.clean_up_tokenization_spaces = cleanup
-        decoder = tok.in_graph_decoder()
-        want = [tok.hf.decode([i for i in r if 0 <= i < size],
-                              skip_special_tokens=True) for r in rows]
-        got = decoder(tf.ragged.constant(rows, dtype=tf.int32)).numpy()
-        assert [t.decode("utf-8") for t in got] == want
+        _assert_decodes_as_transformers(tok.in_graph_decoder(), tok.hf, rows)
 
 
 def test_the_export_preflight_knows_byte_level_bpe(rt_bart):

@@ -144,25 +144,37 @@ def t5_export(t5_tokenizer, tmp_path_factory):
     # tested in tests/models/test_generation.py, beam search's export above.
     config.generate.jit_compile = "false"
     task = get_task("summarization", config)
-    bundle = builder.build(config.model, task)
-    export_dir = str(tmp_path_factory.mktemp("t5_export"))
+    return _export_untrained(builder.build(config.model, task), task, config,
+                             tmp_path_factory)
+
+
+def _export_untrained(bundle, task, config, tmp_path_factory):
+    """`bundle` exported as is (no run): the export, its op report, and
+    the task and bundle for the Python side."""
+    export_dir = str(tmp_path_factory.mktemp("untrained_export"))
     path, report = saved_model.export(bundle.model, bundle.tokenizer, task,
                                       config, export_dir)
     return {"export": load_export(path), "report": report, "task": task,
             "bundle": bundle}
 
 
+def _python_and_served(exported, sources):
+    """The summaries of `sources` generated in Python by the exported
+    bundle and served by its SavedModel (batches of 8 and 7)."""
+    task, bundle = exported["task"], exported["bundle"]
+    python = task.outputs(bundle.model,
+                          task.tokenize(sources, bundle.tokenizer),
+                          bundle.tokenizer, batch_size=8)
+    served = _summaries(exported["export"].predictions(sources,
+                                                       batch_size=7))
+    return python, served
+
+
 def test_t5_sentencepiece_export_generates_the_python_texts(t5_export):
     """SentencePiece in the graph both ways (the source tokenized by the
     checkpoint's spiece.model, the generated ids detokenized as the fast
     tokenizer's decode): the served texts are the Python generation's."""
-    task, bundle = t5_export["task"], t5_export["bundle"]
-    sources = _sources()
-    python = task.outputs(bundle.model,
-                          task.tokenize(sources, bundle.tokenizer),
-                          bundle.tokenizer, batch_size=8)
-    served = _summaries(t5_export["export"].predictions(sources,
-                                                        batch_size=7))
+    python, served = _python_and_served(t5_export, _sources())
     assert served == python
     assert len(set(served)) > len(served) // 2  # varied, not one text
     report = t5_export["report"]
@@ -190,12 +202,8 @@ def bart_export(request, tiny_bart, tmp_path_factory):
     task = get_task("summarization", config)
     keras_compat.keras_for("keras_hub").utils.set_random_seed(0)
     tf.random.set_seed(0)
-    bundle = varied(builder.build(config.model, task))
-    export_dir = str(tmp_path_factory.mktemp("bart_export"))
-    path, report = saved_model.export(bundle.model, bundle.tokenizer, task,
-                                      config, export_dir)
-    return {"export": load_export(path), "report": report, "task": task,
-            "bundle": bundle}
+    return _export_untrained(varied(builder.build(config.model, task)), task,
+                             config, tmp_path_factory)
 
 
 def test_bart_export_generates_the_python_texts(bart_export):
@@ -203,15 +211,10 @@ def test_bart_export_generates_the_python_texts(bart_export):
     keras-hub's BPE layer; the byte-level decoder, byte pieces that are
     no valid UTF-8 alone replaced as in Python), generation with a dynamic
     batch: the served texts are the Python generation's."""
-    task, bundle = bart_export["task"], bart_export["bundle"]
     nuls = ["nul \x00 inside", "\x00", "a\x00\x00b ", " \x00"]
     sources = datasets.Dataset.from_dict(
         {"source": _sources()["source"][:] + nuls})
-    python = task.outputs(bundle.model,
-                          task.tokenize(sources, bundle.tokenizer),
-                          bundle.tokenizer, batch_size=8)
-    served = _summaries(bart_export["export"].predictions(sources,
-                                                          batch_size=7))
+    python, served = _python_and_served(bart_export, sources)
     assert served == python
     assert len(set(served)) >= 3  # the source matters
     report = bart_export["report"]

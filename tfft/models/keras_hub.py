@@ -306,7 +306,6 @@ class Generator(TracedGenerator):
     def __init__(self, model: Seq2SeqModel, *, prompt, end_id: int,
                  max_new_tokens: int, num_beams: int = 1, pad_id: int = 0,
                  jit_compile=False, name=None):
-        self.seq2seq = model.seq2seq
         self.prompt = [int(i) for i in prompt]
         self.end_id = int(end_id)
         self.sampler = (keras_hub.samplers.GreedySampler() if num_beams == 1
@@ -319,8 +318,8 @@ class Generator(TracedGenerator):
         decoder = tf.concat([
             tf.tile(tf.constant([self.prompt], tf.int32), [rows, 1]),
             tf.fill([rows, self.width - given], self.pad_id)], axis=1)
-        self.seq2seq.sampler = self.sampler
-        out = self.seq2seq.generate_step({
+        self.model.sampler = self.sampler  # (self.model: the Seq2SeqLM)
+        out = self.model.generate_step({
             "encoder_token_ids": input_ids,
             "encoder_padding_mask": attention_mask,
             "decoder_token_ids": decoder,
@@ -334,13 +333,9 @@ class Generator(TracedGenerator):
 
 def generator(model: Seq2SeqModel, *, pad_id: int, end_id: int,
               decoder_prompt, **options):
-    """The model's generation with `options` (`Task.generation_options`)
-    as a `TracedGenerator`. (The task refuses settings keras-hub's
-    samplers do not have; neutral, they are dropped here.)"""
-    for name, neutral in (("length_penalty", 1.0), ("min_length", 0),
-                          ("no_repeat_ngram_size", 0)):
-        if options.pop(name, neutral) != neutral:
-            raise ValueError(f"keras-hub's samplers have no {name}")
+    """The model's generation with `options` (`Task.generation_options`:
+    the task refuses settings keras-hub's samplers do not have) as a
+    `TracedGenerator`."""
     return Generator(model, prompt=decoder_prompt, end_id=end_id,
                      pad_id=pad_id, **options)
 

@@ -31,6 +31,10 @@ from tfft.tasks.base import token_loss
 
 SOURCE, TARGET = "source", "target"
 LEAD_K = 3
+# generate.* settings that change nothing at these values (the generators'
+# defaults); keras-hub's samplers have none of them.
+NEUTRAL_SETTINGS = (("length_penalty", 1.0), ("min_length", 0),
+                    ("no_repeat_ngram_size", 0))
 
 
 def lead(text: str, k: int = LEAD_K) -> str:
@@ -103,8 +107,7 @@ class Summarization(Task):
                     f"config generate.{name}={getattr(g, name)}; it must "
                     f"be at least {least}")
         if m.family == "keras_hub":
-            for name, neutral in (("length_penalty", 1.0), ("min_length", 0),
-                                  ("no_repeat_ngram_size", 0)):
+            for name, neutral in NEUTRAL_SETTINGS:
                 if getattr(g, name) != neutral:
                     raise UserError(
                         f"config generate.{name}={getattr(g, name)}: "
@@ -192,15 +195,16 @@ class Summarization(Task):
 
     # -- generation and evaluation ----------------------------------------
     def generation_options(self) -> dict:
+        """The family generator's options: the `generate.*` settings,
+        those of `NEUTRAL_SETTINGS` only where they change something."""
         g = self.config.generate
         options = {"max_new_tokens": g.max_new_tokens,
                    "num_beams": g.num_beams,
-                   "length_penalty": g.length_penalty,
-                   "min_length": g.min_length,
                    "jit_compile": {"true": True, "false": False}.get(
                        g.jit_compile, "auto")}
-        if g.no_repeat_ngram_size:
-            options["no_repeat_ngram_size"] = g.no_repeat_ngram_size
+        options.update((name, getattr(g, name))
+                       for name, neutral in NEUTRAL_SETTINGS
+                       if getattr(g, name) != neutral)
         return options
 
     def generator(self, model, tokenizer):
