@@ -117,6 +117,34 @@ def make_tiny_bart(directory, texts, vocab_size=400):
     return str(directory)
 
 
+def make_keras_hub_t5(directory, spiece_model):
+    """A keras-hub preset of a randomly initialised 32-wide T5 (keras-hub's
+    `T5Backbone` + `T5Tokenizer` on `spiece_model`): keras-hub has no
+    converter for Hugging Face T5 folders and no T5 preset exists
+    offline, so the keras_hub family's T5 is built from a config."""
+    from tfft import keras_compat
+
+    keras_compat.keras_for("keras_hub")
+    import keras_hub
+
+    tokenizer = keras_hub.models.T5Tokenizer(proto=str(spiece_model))
+    backbone = keras_hub.models.T5Backbone(
+        vocabulary_size=tokenizer.vocabulary_size(), num_layers=2,
+        num_heads=4, hidden_dim=32, intermediate_dim=64, key_value_dim=8,
+        dropout=0.1, tie_embedding_weights=True)
+    backbone.save_to_preset(str(directory))
+    tokenizer.save_to_preset(str(directory))
+    return str(directory)
+
+
+@pytest.fixture(scope="session")
+def keras_hub_t5(t5_tokenizer, tmp_path_factory):
+    """A tiny keras-hub T5 preset (see `make_keras_hub_t5`) whose
+    tokenizer is `t5_tokenizer`'s SentencePiece model."""
+    return make_keras_hub_t5(tmp_path_factory.mktemp("keras_hub_t5"),
+                             os.path.join(t5_tokenizer, "spiece.model"))
+
+
 @pytest.fixture(scope="session")
 def tiny_bart(tmp_path_factory):
     """A tiny BART folder with a byte-level BPE tokenizer (see

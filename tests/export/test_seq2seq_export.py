@@ -206,6 +206,34 @@ def bart_export(request, tiny_bart, tmp_path_factory):
                              config, tmp_path_factory)
 
 
+@pytest.fixture(scope="module")
+def keras_hub_t5_export(keras_hub_t5, tmp_path_factory):
+    """keras-hub's `T5Seq2SeqLM` built from a config (scaled random
+    weights), exported with greedy search."""
+    from tests.models.test_keras_hub_seq2seq import bart_config
+    from tests.models.test_keras_hub_seq2seq import varied
+    from tfft import keras_compat
+    from tfft.models import builder
+
+    config = bart_config(keras_hub_t5)
+    task = get_task("summarization", config)
+    keras_compat.keras_for("keras_hub").utils.set_random_seed(0)
+    return _export_untrained(varied(builder.build(config.model, task)), task,
+                             config, tmp_path_factory)
+
+
+def test_keras_hub_t5_export_generates_the_python_texts(keras_hub_t5_export):
+    """keras-hub's SentencePiece tokenizer and detokenizer in the graph,
+    its T5 decoding loop with a batch size unknown when traced: the
+    served texts are the Python generation's."""
+    python, served = _python_and_served(keras_hub_t5_export, _sources())
+    assert served == python
+    assert len(set(served)) >= 3  # the source matters
+    report = keras_hub_t5_export["report"]
+    assert report.unsupported == []
+    assert "SentencepieceOp" in report.text_ops
+
+
 def test_bart_export_generates_the_python_texts(bart_export):
     """Byte-level BPE in the graph both ways (GPT-2's pre-tokenizer and
     keras-hub's BPE layer; the byte-level decoder, byte pieces that are

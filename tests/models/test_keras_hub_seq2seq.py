@@ -1,15 +1,20 @@
 """The keras_hub family's seq2seq model: keras-hub's own `Seq2SeqLM` task
-(here `BartSeq2SeqLM`, converted by keras-hub from a Hugging Face BART
-folder with a byte-level BPE tokenizer) behind tfft's inputs. Its
-generation is keras-hub's cached decoding loop: tfft's traced generator
-gives keras-hub's own `generate` texts, and model/ is keras-hub's task
-preset, which `Seq2SeqLM.from_preset` loads and generates from raw text."""
+behind tfft's inputs — `BartSeq2SeqLM` (converted by keras-hub from a
+Hugging Face BART folder with a byte-level BPE tokenizer) and
+`T5Seq2SeqLM` (a keras-hub preset built from a config, with a
+SentencePiece tokenizer). tfft packs source and target as keras-hub's
+preprocessor does, its traced generator runs keras-hub's cached decoding
+loop and gives keras-hub's own `generate` texts, and model/ is keras-hub's
+task preset, which `Seq2SeqLM.from_preset` loads and generates from raw
+text."""
 
 import json
 import os
 
 import datasets
+import numpy as np
 import pytest
+import tensorflow as tf
 
 from tests.conftest import copy_rows
 from tfft import config as config_lib
@@ -43,71 +48,106 @@ def varied(bundle):
     return bundle
 
 
-@pytest.fixture(scope="module")
-def bart(tiny_bart, tmp_path_factory):
-    """A tiny keras-hub BART (scaled random weights) and its model/."""
+CLASSES = {"bart": "BartSeq2SeqLM", "t5": "T5Seq2SeqLM"}
+
+
+@pytest.fixture(scope="module", params=sorted(CLASSES))
+def seq2seq(request, tmp_path_factory):
+    """A tiny keras-hub BART or T5 (scaled random weights) and its
+    model/."""
     from tfft import keras_compat
 
-    config = bart_config(tiny_bart)
+    path = request.getfixturevalue(
+        {"bart": "tiny_bart", "t5": "keras_hub_t5"}[request.param])
+    config = bart_config(path)
     task = get_task("summarization", config)
     keras_compat.keras_for("keras_hub").utils.set_random_seed(0)
     bundle = varied(builder.build(config.model, task))
-    folder = str(tmp_path_factory.mktemp("bart_model"))
+    folder = str(tmp_path_factory.mktemp(f"{request.param}_model"))
     manifest = builder.save(bundle, folder, manifest={
         "task": task.name, "task_state": task.state()}, task=task)
     sources = datasets.Dataset.from_dict({"source": TEXTS})
     features = task.tokenize(sources, bundle.tokenizer)
     texts = task.outputs(bundle.model, features, bundle.tokenizer,
                          batch_size=8)
-    return {"config": config, "task": task, "bundle": bundle,
-            "folder": folder, "manifest": manifest, "texts": texts}
+    return {"kind": request.param, "config": config, "task": task,
+            "bundle": bundle, "folder": folder, "manifest": manifest,
+            "texts": texts}
 
 
-def test_the_model_is_keras_hubs_task_and_trains_on_tfft_batches(bart):
-    import keras_hub
+def test_the_model_is_keras_hubs_task_fed_as_its_preprocessor(seq2seq):
+    """Source, decoder input and labels are what keras-hub's own
+    preprocessor for the task makes (BART: <s> source </s>, the decoder
+    started with </s> <s>; T5: source </s>, the decoder started with
+    <pad>), and the task's logits cover every label."""
+    bundle, task = seq2seq["bundle"], seq2seq["task"]
+    lm = bundle.model.seq2seq
+    assert type(lm).__name__ == CLASSES[seq2seq["kind"]]
+    pair = {"source": ["good movie, naïve"], "target": ["fun plot"]}
+    feature = task.tokenize(datasets.Dataset.from_dict(pair),
+                            bundle.tokenizer)[0]
+    preprocessor = type(lm).preprocessor_cls(
+        tokenizer=bundle.tokenizer.hub, encoder_sequence_length=16,
+        decoder_sequence_length=16)
+    x, labels, weights = tf.nest.map_structure(
+        lambda t: np.asarray(t)[0].tolist(), preprocessor({
+            "encoder_text": pair["source"], "decoder_text": pair["target"]}))
+    source = sum(x["encoder_padding_mask"])
+    assert feature["input_ids"] == x["encoder_token_ids"][:source]
+    n = len(feature["labels"])
+    assert sum(weights) == n
+    assert feature["labels"] == labels[:n]
+    assert feature["decoder_input_ids"] == x["decoder_token_ids"][:n]
+    prompt = bundle.tokenizer.decoder_prompt
+    assert feature["decoder_input_ids"][:len(prompt)] == prompt
+    assert prompt == ([bundle.tokenizer.end_id, bundle.tokenizer.start_id]
+                      if seq2seq["kind"] == "bart"
+                      else [bundle.tokenizer.pad_id])
+    logits = bundle.model(task.collator(bundle.tokenizer)([feature]))
+    assert logits.shape == (1, n, bundle.tokenizer.hub.vocabulary_size())
 
-    bundle = bart["bundle"]
-    assert isinstance(bundle.model.seq2seq, keras_hub.models.BartSeq2SeqLM)
-    tokenizer = bundle.tokenizer
-    # keras-hub's BART decoder starts with </s> <s>, as its preprocessor.
-    assert tokenizer.decoder_prompt == [tokenizer.end_id, tokenizer.start_id]
-    feature = bart["task"].tokenize(datasets.Dataset.from_dict(
-        {"source": ["good movie"], "target": ["fun plot"]}),
-        tokenizer)[0]
-    assert feature["decoder_input_ids"][:2] == tokenizer.decoder_prompt
-    assert feature["decoder_input_ids"][1:] == feature["labels"][:-1]
-    logits = bundle.model(bart["task"].collator(tokenizer)([feature]))
-    assert logits.shape == (1, len(feature["labels"]),
-                            tokenizer.hub.vocabulary_size())
 
-
-def test_generation_is_keras_hubs_own(bart):
+def test_generation_is_keras_hubs_own(seq2seq):
     """keras-hub's `generate` (its preprocessor, greedy sampler, XLA)
     on the same weights gives tfft's texts."""
     import keras_hub
 
-    lm = keras_hub.models.Seq2SeqLM.from_preset(bart["folder"])
+    lm = keras_hub.models.Seq2SeqLM.from_preset(seq2seq["folder"])
     lm.compile(sampler="greedy")
     theirs = lm.generate(TEXTS)
-    assert list(theirs) == bart["texts"]
-    assert len(set(bart["texts"])) >= 3  # the source matters (seeded)
+    assert list(theirs) == seq2seq["texts"]
+    assert len(set(seq2seq["texts"])) >= 3  # the source matters (seeded)
 
 
-def test_model_folder_is_the_native_task_and_reloads(bart):
+def test_model_folder_is_the_native_task_and_reloads(seq2seq):
     from tfft import keras_compat
 
-    manifest = bart["manifest"]
-    assert manifest["native"]["class"] == "BartSeq2SeqLM"
-    assert json.load(open(os.path.join(bart["folder"], "task.json")))[
-        "class_name"] == "BartSeq2SeqLM"
-    config, task = bart["config"], bart["task"]
+    manifest, cls = seq2seq["manifest"], CLASSES[seq2seq["kind"]]
+    assert manifest["native"]["class"] == cls
+    assert json.load(open(os.path.join(seq2seq["folder"], "task.json")))[
+        "class_name"] == cls
+    config, task = seq2seq["config"], seq2seq["task"]
     with keras_compat.precision("keras_hub", "float32"):
-        loaded = builder.load(bart["folder"], config.model, task)
+        loaded = builder.load(seq2seq["folder"], config.model, task)
     sources = datasets.Dataset.from_dict({"source": TEXTS})
     again = task.outputs(loaded.model, task.tokenize(sources,
                                                      loaded.tokenizer),
                          loaded.tokenizer, batch_size=5)
-    assert again == bart["texts"]
+    assert again == seq2seq["texts"]
+
+
+def test_a_t5_built_from_a_config_starts_from_transformers_init(
+        keras_hub_t5):
+    """keras-hub 0.32's T5Backbone draws token embeddings with mean 1.0
+    and stddev 0.05 (`TruncatedNormal(1.0)`: the argument is the mean);
+    tfft draws a T5 built from a config as transformers does (stddev 1,
+    truncated), so tokens start apart."""
+
+    config = bart_config(keras_hub_t5)
+    bundle = builder.build(config.model, get_task("summarization", config))
+    embeddings = bundle.model.backbone.token_embedding.embeddings.numpy()
+    assert abs(embeddings.mean()) < 0.05
+    assert 0.8 < embeddings.std() < 0.95  # N(0, 1) truncated at 2 sigma
 
 
 @pytest.mark.parametrize("setting, value", [

@@ -2,8 +2,8 @@
 load into transformers' TF classes without torch, with the outputs of the
 model they were written from; for BART, keras-hub's own conversion of the
 same folder gives the same encoder and decoder outputs. keras-hub 0.32 has
-no converter for T5 checkpoints (only T5Gemma), so T5 is checked against
-the model it was written from alone.
+no converter for T5 checkpoints (only T5Gemma): for T5 the second path is
+keras-hub's `T5Seq2SeqLM` holding the loaded weights, copied by name here.
 
 The folders are written here without torch: each TF weight is renamed and
 transposed by transformers' own TF -> PyTorch name mapping."""
@@ -83,7 +83,15 @@ def test_pytorch_layout_checkpoints_load_without_torch(tmp_path, kind):
     expected, got = _outputs(source), _outputs(loaded)
     np.testing.assert_allclose(got.logits.numpy(), expected.logits.numpy(),
                                rtol=0, atol=1e-6)
-    if kind != "bart":
+    if kind == "t5":
+        theirs = _keras_hub_t5(loaded)({
+            "encoder_token_ids": IDS, "encoder_padding_mask": MASK,
+            "decoder_token_ids": DECODER,
+            "decoder_padding_mask": DECODER_MASK})
+        real = DECODER_MASK.astype(bool)
+        np.testing.assert_allclose(np.asarray(theirs)[real],
+                                   got.logits.numpy()[real], rtol=0,
+                                   atol=1e-5)
         return
     import keras_hub
 
@@ -108,3 +116,55 @@ def _decoder_hidden(model):
                        decoder_input_ids=DECODER,
                        decoder_attention_mask=DECODER_MASK,
                        training=False).last_hidden_state.numpy()
+
+
+def _keras_hub_t5(model):
+    """keras-hub's `T5Seq2SeqLM` with the weights of transformers'
+    `TFT5ForConditionalGeneration` `model` (tied embeddings, ReLU)."""
+    from tfft import keras_compat
+
+    keras_compat.keras_for("keras_hub")
+    import keras_hub
+
+    config = model.config
+    prefix = model.name + "/"
+    weights = {w.name.removeprefix(prefix): w.numpy() for w in model.weights}
+    backbone = keras_hub.models.T5Backbone(
+        vocabulary_size=config.vocab_size, num_layers=config.num_layers,
+        num_heads=config.num_heads, hidden_dim=config.d_model,
+        intermediate_dim=config.d_ff, key_value_dim=config.d_kv,
+        dropout=0.0, use_gated_activation=False, tie_embedding_weights=True)
+    backbone.token_embedding.embeddings.assign(
+        weights["shared/shared/embeddings:0"])
+    attention_names = {"q": "query_projector", "k": "key_projector",
+                       "v": "value_projector", "o": "output_projector"}
+    for side in ("encoder", "decoder"):
+        layers = getattr(backbone, f"{side}_transformer_layers")
+        backbone_norm = getattr(backbone, f"{side}_layer_norm")
+        backbone_norm.weight.assign(weights[f"{side}/final_layer_norm/"
+                                            "weight:0"])
+        for i, layer in enumerate(layers):
+            block = f"{side}/block_._{i}/layer_._"
+            parts = [("0/SelfAttention", layer.self_attention,
+                      layer.self_attention_layer_norm)]
+            if side == "decoder":
+                parts.append(("1/EncDecAttention", layer.cross_attention,
+                              layer.cross_attention_layer_norm))
+            for j, (name, attention, norm) in enumerate(parts):
+                for short, long in attention_names.items():
+                    getattr(attention, long).kernel.assign(
+                        weights[f"{block}{name}/{short}/kernel:0"])
+                norm.weight.assign(weights[f"{block}{j}/layer_norm/"
+                                           "weight:0"])
+            if i == 0:  # the relative position bias: the first layer's
+                layer.self_attention.relative_attention_bias.assign(
+                    weights[f"{block}0/SelfAttention/relative_attention_"
+                            "bias/embeddings:0"])
+            ff = len(parts)
+            layer.input_projector.kernel.assign(
+                weights[f"{block}{ff}/DenseReluDense/wi/kernel:0"])
+            layer.output_projector.kernel.assign(
+                weights[f"{block}{ff}/DenseReluDense/wo/kernel:0"])
+            layer.layer_norm.weight.assign(
+                weights[f"{block}{ff}/layer_norm/weight:0"])
+    return keras_hub.models.T5Seq2SeqLM(backbone=backbone)

@@ -5,6 +5,7 @@ A model path is a keras-hub preset folder, a Hugging Face checkpoint folder
 (keras-hub converts it on load) or a preset/hub name where reachable.
 """
 
+import contextlib
 import json
 import os
 
@@ -32,20 +33,27 @@ class Tokenizer:
 
     def __init__(self, hub_tokenizer):
         self.hub = hub_tokenizer
-        self.start_id = _special_id(hub_tokenizer,
-                                    ("cls_token_id", "start_token_id"))
         self.end_id = _special_id(hub_tokenizer,
                                   ("sep_token_id", "end_token_id"))
         self.pad_id = _special_id(hub_tokenizer, ("pad_token_id",)) or 0
         oov = getattr(hub_tokenizer, "oov_token", None)
         self.unk_id = (int(hub_tokenizer.token_to_id(oov)) if oov
                        else _special_id(hub_tokenizer, ("unk_token_id",)))
-        self._packer_args = dict(start_value=self.start_id,
-                                 end_value=self.end_id, pad_value=self.pad_id)
-        # What the decoder reads first when generating (seq2seq): the
-        # tokens keras-hub's Seq2SeqLM preprocessor for this tokenizer
-        # starts the decoder with (BART: </s> <s>), else the start token.
-        self.decoder_prompt = _decoder_prompt(hub_tokenizer) or [
+        # Where keras-hub has a Seq2SeqLM preprocessor for this tokenizer,
+        # its packing: the source's start token (T5: none; BART: <s>) and
+        # the tokens the decoder starts with (T5: <pad>; BART: </s> <s>).
+        starts = _seq2seq_starts(hub_tokenizer)
+        if starts is not None:
+            self.start_id = starts[0][0] if starts[0] else None
+        else:
+            self.start_id = _special_id(hub_tokenizer,
+                                        ("cls_token_id", "start_token_id"))
+        self._packer_args = dict(
+            start_value=self.end_id if self.start_id is None
+            else self.start_id, end_value=self.end_id,
+            pad_value=self.pad_id)
+        # What the decoder reads first when generating (seq2seq).
+        self.decoder_prompt = starts[1] if starts else [
             self.start_id if self.start_id is not None else self.pad_id]
         self.decoder_start_id = self.decoder_prompt[0]
         self._traced = None  # `_tokenize`'s function (byte-level BPE)
@@ -98,7 +106,8 @@ class Tokenizer:
         segments = [self._tokenize(texts)]
         if pairs is not None:
             segments.append(self._tokenize(pairs))
-        ids, types = packer(tuple(segments))
+        ids, types = packer(tuple(segments),
+                            add_start_value=self.start_id is not None)
         # Padding only ever follows the end token, so lengths are exact
         # unless the pad id is also a real token inside the text.
         lengths = tf.reduce_sum(
@@ -130,20 +139,27 @@ def _special_id(tokenizer, names):
     return None
 
 
-def _decoder_prompt(hub_tokenizer) -> list:
-    """The decoder start values of keras-hub's `Seq2SeqLMPreprocessor`
-    for this tokenizer's class, or [] where it has none."""
+def _seq2seq_starts(hub_tokenizer):
+    """The start values of keras-hub's `Seq2SeqLMPreprocessor` for this
+    tokenizer's class, as (source's, decoder's) id lists, or None where
+    keras-hub has none."""
     pending = [keras_hub.models.Seq2SeqLMPreprocessor]
     while pending:
         cls = pending.pop()
         if cls.tokenizer_cls is type(hub_tokenizer):
             preprocessor = cls(tokenizer=hub_tokenizer)
             preprocessor.build(None)
-            start = preprocessor.decoder_packer.start_value
-            return [int(i) for i in (start if isinstance(start, (list, tuple))
-                                     else [start])]
+            return tuple(_ids(packer.start_value) for packer in (
+                preprocessor.encoder_packer, preprocessor.decoder_packer))
         pending.extend(cls.__subclasses__())
-    return []
+    return None
+
+
+def _ids(value) -> list:
+    if value is None:
+        return []
+    return [int(i) for i in (value if isinstance(value, (list, tuple))
+                             else [value])]
 
 
 def load_tokenizer(path: str) -> Tokenizer:
@@ -267,16 +283,33 @@ def build(path: str, model_config, task):
                                    "--config.model.init=random to train "
                                    "from scratch" if no_weights else "")
         ) from e
+    if not load_weights:
+        _mend_random_init(backbone)
     if task.output_kind == "generated":
         return _seq2seq(backbone, path, task)
     pooling.freeze_unused_pooler(backbone, model_config.pooling)
     return TaskModel(backbone, task, task.build_head(KERAS, model_config))
 
 
-# keras-hub Seq2SeqLM tasks whose packing tfft's tokenizer reproduces:
-# the source as <s> text </s>, the decoder started with the preprocessor's
-# start values (BART: </s> <s>).
-SEQ2SEQ_TASKS = ("BartSeq2SeqLM",)
+def _mend_random_init(backbone):
+    """keras-hub 0.32's `T5Backbone` draws its token embeddings from
+    `TruncatedNormal(1.0)`, whose first argument is the mean (stddev
+    0.05): every token starts as nearly the same vector, and a tiny T5
+    barely learns (the copy task's test ROUGE-L 0.0 after 40 epochs, 0.94
+    with the embeddings redrawn). transformers' T5, which keras-hub
+    ported, draws them with stddev 1.0; so does tfft for a T5 built from
+    a config. Trained weights are never touched."""
+    if type(backbone).__name__ == "T5Backbone":
+        embeddings = backbone.token_embedding.embeddings
+        embeddings.assign(KERAS.initializers.TruncatedNormal(stddev=1.0)(
+            embeddings.shape, embeddings.dtype))
+
+
+# keras-hub Seq2SeqLM tasks tfft trains and generates with: their inputs
+# are encoder/decoder token ids and padding masks, their preprocessor packs
+# with start/end packers (which `Tokenizer` reads), `generate_step` is
+# the cached loop `Generator` runs.
+SEQ2SEQ_TASKS = ("BartSeq2SeqLM", "T5Seq2SeqLM")
 
 
 def _seq2seq(backbone, path, task):
@@ -290,8 +323,7 @@ def _seq2seq(backbone, path, task):
             "--config.model.encoder_decoder=true")
     if cls.__name__ not in SEQ2SEQ_TASKS:
         raise UserError(
-            f"keras-hub's {cls.__name__} is not wired in tfft yet (its "
-            "preprocessor packs source and decoder differently from "
+            f"keras-hub's {cls.__name__} is not wired in tfft (it does "
             f"{', '.join(SEQ2SEQ_TASKS)}); use --config.model.family=hf")
     return Seq2SeqModel(cls(backbone=backbone, preprocessor=None), task)
 
@@ -319,16 +351,39 @@ class Generator(TracedGenerator):
             tf.tile(tf.constant([self.prompt], tf.int32), [rows, 1]),
             tf.fill([rows, self.width - given], self.pad_id)], axis=1)
         self.model.sampler = self.sampler  # (self.model: the Seq2SeqLM)
-        out = self.model.generate_step({
-            "encoder_token_ids": input_ids,
-            "encoder_padding_mask": attention_mask,
-            "decoder_token_ids": decoder,
-            "decoder_padding_mask": tf.sequence_mask(
-                tf.fill([rows], given), self.width),
-        }, stop_token_ids=(self.end_id,))
+        with _static_step_length(self.model):
+            out = self.model.generate_step({
+                "encoder_token_ids": input_ids,
+                "encoder_padding_mask": attention_mask,
+                "decoder_token_ids": decoder,
+                "decoder_padding_mask": tf.sequence_mask(
+                    tf.fill([rows], given), self.width),
+            }, stop_token_ids=(self.end_id,))
         return tf.where(out["decoder_padding_mask"],
                         tf.cast(out["decoder_token_ids"], tf.int32),
                         self.pad_id)
+
+
+@contextlib.contextmanager
+def _static_step_length(seq2seq):
+    """While `generate_step` is traced: the decoder's outputs keep the
+    static length of its input. keras-hub 0.32's T5 attention reshapes
+    with the batch size as a tensor, so with a batch size unknown when
+    traced (tfft's functions and SavedModel) a step's length 1 becomes
+    unknown, and `generate_step` fails to squeeze it."""
+    call = seq2seq.call_decoder_with_cache
+
+    def with_length(*args, **kwargs):
+        length = kwargs["decoder_token_ids"].shape[1]
+        logits, hidden, *caches = call(*args, **kwargs)
+        return (tf.ensure_shape(logits, [None, length, None]),
+                tf.ensure_shape(hidden, [None, length, None]), *caches)
+
+    object.__setattr__(seq2seq, "call_decoder_with_cache", with_length)
+    try:
+        yield
+    finally:
+        object.__delattr__(seq2seq, "call_decoder_with_cache")
 
 
 def generator(model: Seq2SeqModel, *, pad_id: int, end_id: int,
