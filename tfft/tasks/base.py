@@ -80,7 +80,13 @@ def token_loss(y_true, y_pred):
     """Cross-entropy over the labelled tokens (ignoring -100 and padding:
     token classification's tags, a seq2seq model's target tokens),
     as a per-token loss whose mean over the batch is the mean over the
-    labelled tokens (both Keras flavours reduce by the mean)."""
+    labelled tokens (both Keras flavours reduce by the mean).
+
+    Under a tf.distribute strategy, over the labelled tokens of the
+    global batch: Keras takes each replica's mean and averages those,
+    which would weigh a token of a replica with few labelled tokens more
+    than one of a replica with many (target lengths differ). Each
+    replica's values are scaled to its share of the global count."""
     import tensorflow as tf
 
     y_true = tf.cast(y_true, tf.int32)
@@ -90,7 +96,14 @@ def token_loss(y_true, y_pred):
     losses = tf.where(valid, losses, 0.0)
     total = tf.cast(tf.size(losses), tf.float32)
     labelled = tf.reduce_sum(tf.cast(valid, tf.float32))
-    return losses * total / tf.maximum(labelled, 1.0)
+    replicas = 1
+    context = tf.distribute.get_replica_context()
+    if context is not None and context.num_replicas_in_sync > 1:
+        # Keras averages the replicas' means: each divides by the mean
+        # count per replica, so the average is the global token mean.
+        replicas = context.num_replicas_in_sync
+        labelled = context.all_reduce("sum", labelled)
+    return losses * (total * replicas) / tf.maximum(labelled, 1.0)
 
 
 class Task(abc.ABC):
