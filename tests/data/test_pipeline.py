@@ -4,6 +4,7 @@ import random
 
 import datasets
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfft.data import pipeline
@@ -58,6 +59,48 @@ def test_a_stream_started_anywhere_continues_the_whole_one():
     assert stream(Position(1, 4), Position(2, 0)) == whole[10:12]
     assert stream(Position(1, 4), Position(3, 0)) == whole[10:]
     assert stream(Position(2, 0), Position(3, 0)) == whole[12:]
+
+
+def test_accumulation_weights_follow_the_optimizer_windows():
+    """With accumulation N, each batch's rows weigh its share of its
+    window's loss units times N (windows of N batches counted from the
+    first batch of training, across epoch ends, as the optimizers count);
+    a resumed stream gives the whole one's weights."""
+    ds = datasets.Dataset.from_list(
+        [{"input_ids": [1] * (2 + i % 4),
+          "labels": [-100] + [i % 3] * (1 + i % 4)} for i in range(10)])
+    units = [1 + i % 4 for i in range(10)]  # labels >= 0 per example
+    collate = PadToLongest(pad_id=0, sequence_columns=("input_ids",
+                                                       "labels"),
+                           pad_values={"labels": -100})
+    N = 3  # noqa: N806 (4 batches per epoch: windows straddle epochs)
+
+    def stream(start, stop, per):
+        out = []
+        for features, y, weights in pipeline.train_stream(
+                ds, batch_size=3, collate_fn=collate, seed=1, start=start,
+                stop=stop, accumulation=N, loss_per=per):
+            w = weights.numpy()
+            assert w.shape == (y.shape if per == "token" else y.shape[:1])
+            assert np.all(w == w.flat[0])
+            out.append((float(w.flat[0]), y.numpy()))
+        return out
+
+    for per in ("token", "example"):
+        whole = stream(Position(0, 0), Position(3, 0), per)
+        assert len(whole) == 12  # 4 windows of 3 batches
+        for first in range(0, 12, N):
+            window = whole[first:first + N]
+            share = [(y >= 0).sum() if per == "token" else len(y)
+                     for _, y in window]
+            for (weight, _), part in zip(window, share):
+                assert weight == pytest.approx(part * N / sum(share))
+        resumed = stream(Position(1, 3), Position(3, 0), per)  # batch 7
+        assert [w for w, _ in resumed] == [w for w, _ in whole[7:]]
+        assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(
+            resumed, whole[7:]))
+    assert sorted(units) == sorted(pipeline.loss_units(ds, "token"))
+    assert list(pipeline.loss_units(ds, "example")) == [1] * 10
 
 
 def test_stream_batches_are_padded_int32():

@@ -1,10 +1,12 @@
 """Gradient accumulation: N micro-batches of B make the same update as one
-batch of N*B (SGD, dropout off), in both families."""
+batch of N*B (SGD, dropout off), in both families, for a per-example and
+a per-token loss."""
 
 import numpy as np
 import pytest
 
 from tests.conftest import make_tiny_bert
+from tests.conftest import ner_sentences
 from tests.conftest import sentiment_rows
 from tfft import keras_compat
 from tfft.config import default_config
@@ -17,7 +19,9 @@ from tfft.training.optimization import build_optimizer
 N, B = 4, 6
 
 
-def _setup(tmp_path, family):
+def _setup(tmp_path, family, task_name="classification"):
+    import datasets
+
     config = default_config()
     config.model.family = family
     config.model.path = make_tiny_bert(tmp_path / "bert", dropout=0.0)
@@ -25,16 +29,29 @@ def _setup(tmp_path, family):
     config.model.pooling = "mean"
     config.model.dropout = 0.0
     config.data.max_length = 16
-    task = get_task("classification", config,
-                    state={"label_names": ["neg", "pos"]})
+    config.data.stride = 4
+    if task_name == "token_classification":
+        # Sentences of 3 to 12 words, one window each: micro-batches hold
+        # different numbers of labelled tokens.
+        config.data.max_length = 40
+        task = get_task(task_name, config, state={
+            "label_names": ["O", "B-POS", "I-POS", "B-NEG"],
+            "scheme": "IOB2"})
+        sentences = ner_sentences(N * B, seed=5, longest=12)
+        raw = task.prepare_labeled(datasets.Dataset.from_dict({
+            "tokens": [s[0] for s in sentences],
+            "ner_tags": [s[1] for s in sentences]}), "train")
+    else:
+        task = get_task(task_name, config,
+                        state={"label_names": ["neg", "pos"]})
+        rows = sentiment_rows(N * B, seed=5)
+        raw = datasets.Dataset.from_dict({
+            "text": [r["text"] for r in rows],
+            "labels": [int(r["label"] == "pos") for r in rows]})
     bundle = _bundle(config, task)
-    import datasets
-
-    rows = sentiment_rows(N * B, seed=5)
-    raw = datasets.Dataset.from_dict({
-        "text": [r["text"] for r in rows],
-        "labels": [int(r["label"] == "pos") for r in rows]})
-    return task, bundle, task.tokenize(raw, bundle.tokenizer)
+    tokenized = task.tokenize(raw, bundle.tokenizer)
+    assert len(tokenized) == N * B  # one feature per example
+    return task, bundle, tokenized
 
 
 def _bundle(config, task):
@@ -57,16 +74,24 @@ def _fit_one_update(task, bundle, tokenized, batch_size, accumulate):
         bundle.model.enable_gradient_accumulation(accumulate)
         optimizer = keras.optimizers.SGD(learning_rate=0.5)
     bundle.model.compile(optimizer=optimizer, loss=task.build_losses(keras))
-    data = pipeline.to_tf_dataset(tokenized, batch_size=batch_size,
-                                  shuffle=False,
-                                  collate_fn=task.collator(bundle.tokenizer))
+    # The trainer's stream: one epoch of N * B examples, each of the N
+    # micro-batches weighted by its share of the window's loss units.
+    data = pipeline.train_stream(
+        tokenized, batch_size=batch_size, seed=3,
+        collate_fn=task.collator(bundle.tokenizer),
+        start=pipeline.Position(0, 0), stop=pipeline.Position(1, 0),
+        accumulation=accumulate, loss_per=task.loss_per)
     bundle.model.fit(data, epochs=1, verbose=0, shuffle=False)
     return [np.array(w) for w in bundle.model.trainable_weights]
 
 
+@pytest.mark.parametrize("task_name", ["classification",
+                                       "token_classification"])
 @pytest.mark.parametrize("family", ["keras_hub", "hf"])
-def test_n_micro_batches_equal_one_big_batch(tmp_path, family):
-    task, bundle, tokenized = _setup(tmp_path, family)
+def test_n_micro_batches_equal_one_big_batch(tmp_path, family, task_name):
+    """For a per-token loss too: the micro-batches hold different numbers
+    of labelled tokens, and the step is the mean over all of them."""
+    task, bundle, tokenized = _setup(tmp_path, family, task_name)
     start = [np.array(w) for w in bundle.model.trainable_weights]
     accumulated = _fit_one_update(task, bundle, tokenized, B, N)
     fresh = _bundle(task.config, task)

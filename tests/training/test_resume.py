@@ -123,12 +123,17 @@ def test_sigkill_mid_epoch_then_rerun_equals_uninterrupted(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("accumulate", [1, 3])
 @pytest.mark.parametrize("family", ["hf", "keras_hub"])
-def test_seq2seq_sigkill_then_rerun_equals_uninterrupted(tmp_path, family):
+def test_seq2seq_sigkill_then_rerun_equals_uninterrupted(tmp_path, family,
+                                                         accumulate):
     """configs/seq2seq_files.py (hf: BERT2BERT; keras_hub: keras-hub's
     BART with a byte-level BPE tokenizer; dropout on; each epoch
     generates on the validation rows, `val_rougeL` picks the epoch kept):
-    the same weights and the same per-epoch logs, ROUGE included."""
+    the same weights and the same per-epoch logs, ROUGE included. With
+    3 micro-batches per step, the windows straddle epoch ends (22 batches
+    per epoch) and the kill lands mid-window: the resumed run weighs each
+    micro-batch by its window's target tokens as the whole one did."""
     from tests.conftest import copy_rows
     from tests.conftest import make_tiny_bart
     from tests.conftest import make_tiny_bert
@@ -157,6 +162,7 @@ def test_seq2seq_sigkill_then_rerun_equals_uninterrupted(tmp_path, family):
             "--config.data.validation_size=32.0",
             "--config.train.epochs=3", "--config.train.batch_size=8",
             "--config.train.learning_rate=0.003",
+            f"--config.train.grad_accumulation={accumulate}",
             "--config.train.checkpoint_steps=2",
             "--config.train.restore_best=true", "--config.train.verbose=0",
             "--config.generate.max_new_tokens=8")

@@ -8,6 +8,7 @@ uninterrupted one would. `to_tf_dataset` is the plain in-order (or
 seeded-shuffle) stream for everything else.
 """
 
+import functools
 import itertools
 import typing
 
@@ -115,30 +116,95 @@ def batch_indices(num_examples, *, batch_size, seed, start: Position,
 def train_stream(dataset: datasets.Dataset, *, batch_size: int, collate_fn,
                  seed: int, start: Position, stop: Position,
                  drop_remainder=False, label_column="labels",
-                 group_by_length=False) -> tf.data.Dataset:
+                 group_by_length=False, accumulation: int = 1,
+                 loss_per="example") -> tf.data.Dataset:
     """`(features, labels)` batches from `start` to `stop`, epoch after
     epoch, each epoch in `epoch_batches` order (grouped by length if
     `group_by_length`). Finite and not repeated: `fit` needs
-    `steps_per_epoch`. Integer features are int32."""
+    `steps_per_epoch`. Integer features are int32.
+
+    With `accumulation` N > 1, batches are `(features, labels, weights)`:
+    every N consecutive batches from the start of training make one
+    optimizer step, and each batch's rows (its labels' tokens with
+    `loss_per="token"`) weigh the batch's `Windows` weight, so the step's
+    loss is the mean over the window's examples (labelled tokens), not
+    the mean of its batches' means."""
     lengths = ([len(ids) for ids in dataset["input_ids"]]
                if group_by_length else None)
     per_epoch = steps_per_epoch(len(dataset), batch_size, drop_remainder)
-    return index_stream(
-        dataset, lambda: batch_indices(
+
+    def batches():
+        indices = batch_indices(
             len(dataset), batch_size=batch_size, seed=seed, start=start,
-            stop=stop, drop_remainder=drop_remainder, lengths=lengths),
-        collate_fn=collate_fn, label_column=label_column,
+            stop=stop, drop_remainder=drop_remainder, lengths=lengths)
+        if accumulation == 1:
+            return indices
+        weight = Windows(len(dataset), loss_units(dataset, loss_per,
+                                                  label_column),
+                         accumulation=accumulation,
+                         batch_size=batch_size, seed=seed,
+                         drop_remainder=drop_remainder, lengths=lengths)
+        step = start.epoch * per_epoch + start.batch
+        return ((ids, weight(at)) for at, ids in enumerate(indices, step))
+
+    return index_stream(
+        dataset, batches, collate_fn=collate_fn, label_column=label_column,
         num_batches=max(0, (stop.epoch - start.epoch) * per_epoch
-                        + stop.batch - start.batch))
+                        + stop.batch - start.batch),
+        weighted=accumulation > 1 and loss_per)
+
+
+def loss_units(dataset: datasets.Dataset, per: str,
+               label_column="labels") -> np.ndarray:
+    """What each example's loss is a mean over: its labelled tokens (label
+    >= 0) where the loss is per token (`per="token"`), else 1."""
+    if per == "token":
+        return np.array([sum(1 for t in labels if t >= 0)
+                         for labels in dataset[label_column]], np.float64)
+    return np.ones(len(dataset))
+
+
+class Windows:
+    """The weight of batch k of training in its accumulation window
+    (batches N*j ... N*j + N - 1, counted from the first batch of epoch 0
+    in `epoch_batches` order, as the optimizers count micro-steps): its
+    units times N over the window's units. A loss averaged per batch and
+    weighted so, then averaged over the window (what accumulation applies),
+    is the mean over the window's units. A pure function of k."""
+
+    def __init__(self, num_examples, units, *, accumulation, batch_size,
+                 seed, drop_remainder=False, lengths=None):
+        self.units = np.asarray(units, np.float64)
+        self.accumulation = accumulation
+        self.per_epoch = steps_per_epoch(num_examples, batch_size,
+                                         drop_remainder)
+        self._epoch = functools.lru_cache(maxsize=4)(
+            lambda epoch: [self.units[b].sum() for b in epoch_batches(
+                num_examples, batch_size=batch_size, seed=seed,
+                epoch=epoch, drop_remainder=drop_remainder,
+                lengths=lengths)])
+
+    def units_of(self, k: int) -> float:
+        return self._epoch(k // self.per_epoch)[k % self.per_epoch]
+
+    def __call__(self, k: int) -> float:
+        first = k - k % self.accumulation
+        window = sum(self.units_of(j)
+                     for j in range(first, first + self.accumulation))
+        return self.units_of(k) * self.accumulation / max(window, 1.0)
 
 
 def index_stream(dataset: datasets.Dataset, batches, *, collate_fn,
-                 label_column="labels", num_batches=None) -> tf.data.Dataset:
+                 label_column="labels", num_batches=None,
+                 weighted=False) -> tf.data.Dataset:
     """The batches `batches()` yields (arrays of example indices), collated
     by `collate_fn`: `(features, labels)`, or features alone without a
     label column. Every dimension but the rank is left unknown, whatever
     the data (`Dataset.to_tf_dataset` guesses static lengths from a few
     samples, and fails on a batch padded shorter than they were).
+    `weighted` ("example" or "token"): `batches()` yields (indices,
+    weight) pairs, and the stream `(features, labels, weights)`, each
+    row (or each label of a row) weighing `weight`.
 
     `num_batches`, how many batches `batches()` yields, becomes the
     stream's cardinality (checked as it runs): Keras then knows where the
@@ -164,13 +230,27 @@ def index_stream(dataset: datasets.Dataset, batches, *, collate_fn,
         label = parts.pop(label_column, None)
         return parts if label is None else (parts, label)
 
-    stream = tf.data.Dataset.from_generator(
-        lambda: (np.asarray(b, np.int64) for b in batches()),
-        output_signature=tf.TensorSpec([None], tf.int64))
-    stream = stream.map(
-        lambda idx: structure(*tf.numpy_function(
-            collate, [idx], [tf.int32] * len(keys), stateful=False)),
-        num_parallel_calls=tf.data.AUTOTUNE)
+    def collated(idx):
+        return structure(*tf.numpy_function(
+            collate, [idx], [tf.int32] * len(keys), stateful=False))
+
+    def weighed(idx, weight):
+        features, labels = collated(idx)
+        shape = tf.shape(labels)[:2 if weighted == "token" else 1]
+        return features, labels, tf.fill(shape, weight)
+
+    if weighted:
+        stream = tf.data.Dataset.from_generator(
+            lambda: ((np.asarray(b, np.int64), np.float32(w))
+                     for b, w in batches()),
+            output_signature=(tf.TensorSpec([None], tf.int64),
+                              tf.TensorSpec([], tf.float32)))
+    else:
+        stream = tf.data.Dataset.from_generator(
+            lambda: (np.asarray(b, np.int64) for b in batches()),
+            output_signature=tf.TensorSpec([None], tf.int64))
+    stream = stream.map(weighed if weighted else collated,
+                        num_parallel_calls=tf.data.AUTOTUNE)
     if num_batches is not None:
         stream = stream.apply(
             tf.data.experimental.assert_cardinality(num_batches))

@@ -119,6 +119,10 @@ class Task(abc.ABC):
     # `model_outputs` keeps one row per feature ("example") or one per
     # token ("token").
     output_kind: str = "example"
+    # What the training loss is a mean over: examples, or labelled tokens
+    # (`token_loss`). Gradient accumulation weighs each micro-batch by
+    # how many it holds (`tfft.data.pipeline.loss_units`).
+    loss_per: str = "example"
 
     def __init__(self, config, state=None):
         self.config = config

@@ -81,6 +81,7 @@ class Summarization(Task):
     pipeline_tag = "summarization"
     main_metric = "rougeL"
     output_kind = "generated"
+    loss_per = "token"
     # The seq2seq model is the transformers class itself: no tfft head.
     native_only = True
 

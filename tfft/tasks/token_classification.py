@@ -120,6 +120,7 @@ class TokenClassification(Task):
     pipeline_options = prediction_options = ("aggregation_strategy",)
     main_metric = "f1"
     output_kind = "token"
+    loss_per = "token"
 
     def load_state(self, state):
         self.label_names = list(state.get("label_names", []))

@@ -151,6 +151,7 @@ class _Plan:
     collate: object
     steps_per_epoch: int
     optimizer_steps: int
+    loss_per: str  # the task's `loss_per`
 
     @classmethod
     def of(cls, config, strategy, task, bundle, num_train):
@@ -163,7 +164,8 @@ class _Plan:
                                          drop_remainder=on_tpu)
         return cls(replicas, global_batch, t.eval_batch_size * replicas,
                    on_tpu, task.collator(bundle.tokenizer, static=on_tpu),
-                   steps, max(1, steps * t.epochs // t.grad_accumulation))
+                   steps, max(1, steps * t.epochs // t.grad_accumulation),
+                   task.loss_per)
 
 
 def _compile(bundle, config, task, strategy, plan):
@@ -232,7 +234,8 @@ def _fit(config, model, strategy, plan, tokenized, ours, callbacks,
             tokenized["train"], batch_size=plan.global_batch,
             collate_fn=plan.collate, seed=config.seed, start=first,
             stop=stop, drop_remainder=plan.on_tpu,
-            group_by_length=config.data.group_by_length)
+            group_by_length=config.data.group_by_length,
+            accumulation=t.grad_accumulation, loss_per=plan.loss_per)
         model.fit(train_data, validation_data=validation_data,
                   initial_epoch=first.epoch, epochs=stop.epoch,
                   steps_per_epoch=plan.steps_per_epoch - first.batch,
