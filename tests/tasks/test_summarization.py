@@ -1,8 +1,8 @@
 """Summarization (seq2seq): the data contract (teacher forcing inputs, the
-two-sided padding), and tiny T5-, BART- (transformers' and keras-hub's)
-and BERT2BERT-style models built from configs learning a deterministic
-mapping through the trainer, then generating it (proves the loop,
-masking, shifting and generation)."""
+two-sided padding), and tiny T5- and BART- (transformers' and
+keras-hub's) and BERT2BERT-style models built from configs learning a
+deterministic mapping through the trainer, then generating it (proves the
+loop, masking, shifting and generation)."""
 
 import json
 import os

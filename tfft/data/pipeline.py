@@ -151,7 +151,7 @@ def train_stream(dataset: datasets.Dataset, *, batch_size: int, collate_fn,
         dataset, batches, collate_fn=collate_fn, label_column=label_column,
         num_batches=max(0, (stop.epoch - start.epoch) * per_epoch
                         + stop.batch - start.batch),
-        weighted=accumulation > 1 and loss_per)
+        weighted=loss_per if accumulation > 1 else None)
 
 
 def loss_units(dataset: datasets.Dataset, per: str,
@@ -196,7 +196,7 @@ class Windows:
 
 def index_stream(dataset: datasets.Dataset, batches, *, collate_fn,
                  label_column="labels", num_batches=None,
-                 weighted=False) -> tf.data.Dataset:
+                 weighted=None) -> tf.data.Dataset:
     """The batches `batches()` yields (arrays of example indices), collated
     by `collate_fn`: `(features, labels)`, or features alone without a
     label column. Every dimension but the rank is left unknown, whatever

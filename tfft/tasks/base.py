@@ -99,8 +99,9 @@ def token_loss(y_true, y_pred):
     replicas = 1
     context = tf.distribute.get_replica_context()
     if context is not None and context.num_replicas_in_sync > 1:
-        # Keras averages the replicas' means: each divides by the mean
-        # count per replica, so the average is the global token mean.
+        # Keras averages the replicas' means: each replica divides its
+        # sum by the global count over the number of replicas, so that
+        # average is the global sum over the global count.
         replicas = context.num_replicas_in_sync
         labelled = context.all_reduce("sum", labelled)
     return losses * (total * replicas) / tf.maximum(labelled, 1.0)
