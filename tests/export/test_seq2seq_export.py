@@ -189,6 +189,21 @@ def bart_export(request, tiny_bart, tmp_path_factory):
     `BartSeq2SeqLM` (keras_hub family) or transformers' (hf family),
     exported with greedy search, and keras-hub's beam search (3 beams;
     transformers' is tested above)."""
+    return _export_scaled(tiny_bart, request.param, tmp_path_factory,
+                          num_beams=3 if request.param == "keras_hub" else 1)
+
+
+@pytest.fixture(scope="module")
+def keras_hub_t5_export(keras_hub_t5, tmp_path_factory):
+    """keras-hub's `T5Seq2SeqLM` built from a config (scaled random
+    weights), exported with greedy search."""
+    return _export_scaled(keras_hub_t5, "keras_hub", tmp_path_factory)
+
+
+def _export_scaled(path, family, tmp_path_factory, **generate):
+    """The model of `path` in `family`, seeded, with the scaled random
+    weights of tests/models/test_keras_hub_seq2seq.py (varied texts),
+    exported as is with `generate` settings (`_export_untrained`)."""
     import tensorflow as tf
 
     from tests.models.test_keras_hub_seq2seq import bart_config
@@ -196,28 +211,11 @@ def bart_export(request, tiny_bart, tmp_path_factory):
     from tfft import keras_compat
     from tfft.models import builder
 
-    config = bart_config(
-        tiny_bart, num_beams=3 if request.param == "keras_hub" else 1)
-    config.model.family = request.param
+    config = bart_config(path, **generate)
+    config.model.family = family
     task = get_task("summarization", config)
     keras_compat.keras_for("keras_hub").utils.set_random_seed(0)
     tf.random.set_seed(0)
-    return _export_untrained(varied(builder.build(config.model, task)), task,
-                             config, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def keras_hub_t5_export(keras_hub_t5, tmp_path_factory):
-    """keras-hub's `T5Seq2SeqLM` built from a config (scaled random
-    weights), exported with greedy search."""
-    from tests.models.test_keras_hub_seq2seq import bart_config
-    from tests.models.test_keras_hub_seq2seq import varied
-    from tfft import keras_compat
-    from tfft.models import builder
-
-    config = bart_config(keras_hub_t5)
-    task = get_task("summarization", config)
-    keras_compat.keras_for("keras_hub").utils.set_random_seed(0)
     return _export_untrained(varied(builder.build(config.model, task)), task,
                              config, tmp_path_factory)
 

@@ -132,18 +132,17 @@ def train_stream(dataset: datasets.Dataset, *, batch_size: int, collate_fn,
     lengths = ([len(ids) for ids in dataset["input_ids"]]
                if group_by_length else None)
     per_epoch = steps_per_epoch(len(dataset), batch_size, drop_remainder)
+    weight = None if accumulation == 1 else Windows(
+        len(dataset), loss_units(dataset, loss_per, label_column),
+        accumulation=accumulation, batch_size=batch_size, seed=seed,
+        drop_remainder=drop_remainder, lengths=lengths)
 
     def batches():
         indices = batch_indices(
             len(dataset), batch_size=batch_size, seed=seed, start=start,
             stop=stop, drop_remainder=drop_remainder, lengths=lengths)
-        if accumulation == 1:
+        if weight is None:
             return indices
-        weight = Windows(len(dataset), loss_units(dataset, loss_per,
-                                                  label_column),
-                         accumulation=accumulation,
-                         batch_size=batch_size, seed=seed,
-                         drop_remainder=drop_remainder, lengths=lengths)
         step = start.epoch * per_epoch + start.batch
         return ((ids, weight(at)) for at, ids in enumerate(indices, step))
 

@@ -48,10 +48,8 @@ class Tokenizer:
         else:
             self.start_id = _special_id(hub_tokenizer,
                                         ("cls_token_id", "start_token_id"))
-        self._packer_args = dict(
-            start_value=self.end_id if self.start_id is None
-            else self.start_id, end_value=self.end_id,
-            pad_value=self.pad_id)
+        self._packer_args = dict(start_value=self.start_id,
+                                 end_value=self.end_id, pad_value=self.pad_id)
         # What the decoder reads first when generating (seq2seq).
         self.decoder_prompt = starts[1] if starts else [
             self.start_id if self.start_id is not None else self.pad_id]

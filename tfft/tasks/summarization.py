@@ -18,8 +18,8 @@ The models: for the hf family any `TFAutoModelForSeq2SeqLM` checkpoint
 (T5, BART, ...) or an encoder-decoder warm-started from an encoder
 (`model.encoder_decoder`); for the keras_hub family keras-hub's
 `Seq2SeqLM` task for the checkpoint's backbone (`BartSeq2SeqLM`,
-`T5Seq2SeqLM`),
-whose samplers have no length penalty, minimum length or n-gram bans.
+`T5Seq2SeqLM`), whose samplers have no length penalty, minimum length or
+n-gram bans.
 """
 
 import numpy as np
