@@ -558,6 +558,10 @@ def summarize_run(tmp_path_factory):
         "--config.data.validation_size=64.0", "--config.train.epochs=20",
         "--config.train.batch_size=32", "--config.train.learning_rate=0.003",
         "--config.train.warmup_ratio=0.05", "--config.train.verbose=0",
+        # float32, not the "auto" default (bfloat16 here): in bfloat16 this
+        # tiny random BERT2BERT reaches ROUGE-L 0.76, not 0.95, in these 20
+        # epochs (README: an open question; real models learn in bf16).
+        "--config.train.precision=float32",
         # The config's monitor: each epoch generates on the 64 validation
         # rows, and the epoch with the best val_rougeL is kept.
         "--config.train.restore_best=true",

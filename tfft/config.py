@@ -25,7 +25,7 @@ STRATEGIES = (
 WEIGHT_INITS = ("pretrained", "random")
 MODES = ("min", "max")
 JIT_CHOICES = ("auto", "true", "false")
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 PUSH_EVERY = ("epoch", "best", "end")
 EMPTY_TEXTS = ("refuse", "drop")
 
@@ -155,10 +155,13 @@ def default_config() -> ml_collections.ConfigDict:
     c.train.learning_rate = 5e-5
     c.train.weight_decay = 0.01
     c.train.warmup_ratio = 0.1
-    # "float32", "mixed_bfloat16" (TPU, recent CPUs/GPUs) or
-    # "mixed_float16" (GPUs; with dynamic loss scaling). Variables, the
-    # head's logits and the loss stay float32.
-    c.train.precision = "float32"
+    # "auto": mixed_bfloat16 where the hardware computes bfloat16 natively
+    # (TPUs, Ampere+ GPUs, CPUs with AMX or AVX512-BF16), else float32 (the
+    # run log says which and why; the run folder's config holds the
+    # choice). Or "float32", "mixed_bfloat16", "mixed_float16" (GPUs; with
+    # dynamic loss scaling). Variables, the head's logits and the loss
+    # stay float32.
+    c.train.precision = "auto"
     c.train.jit_compile = False  # XLA-compile the train/eval steps
     c.train.clip_norm = 0.0  # clip gradients by global norm; 0 = off
     # Micro-batches per optimizer step: the update uses the mean gradient

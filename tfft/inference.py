@@ -9,6 +9,7 @@ from tfft import run_folder
 from tfft import trained
 from tfft.data import pipeline
 from tfft.models import builder
+from tfft.training import precision as precision_lib
 
 
 def model_outputs(model, task, tokenized, tokenizer, batch_size: int):
@@ -96,6 +97,7 @@ def load_model(model_dir: str, precision: str = "") -> FinishedRun:
 def _load(model_dir, config, task, precision, folder) -> FinishedRun:
     if precision:
         config.train.precision = precision
+    config, _ = precision_lib.resolved(config)  # runs saved before "auto"
     with keras_compat.precision(config.model.family, config.train.precision):
         bundle = builder.load(model_dir, config.model, task)
     return FinishedRun(config, task, bundle, folder)

@@ -31,9 +31,11 @@ def bench(config, family, repeats):
     from tfft.models import builder
     from tfft.tasks import get_task
     from tfft.training import checkpoint
+    from tfft.training import precision
     from tfft.training.optimization import build_optimizer
 
     config.model.family = family
+    config, _ = precision.resolved(config)
     task = get_task(config.task, config, state={"label_names": ["a", "b"]})
     with keras_compat.precision(family, config.train.precision):
         bundle = builder.build(config.model, task)

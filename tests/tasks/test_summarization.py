@@ -173,6 +173,7 @@ def _copy_run(tmp_path, kind, epochs, learning_rate, request):
     c.train.learning_rate = learning_rate
     c.train.warmup_ratio = 0.05
     c.train.verbose = 0
+    c.train.precision = "float32"  # as summarize_run: tiny models, bf16
     c.train.validation_metrics = False  # no generation each epoch: faster
     c.generate.max_new_tokens = 12
     workdir = str(tmp_path / "run")

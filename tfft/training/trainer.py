@@ -38,6 +38,7 @@ from tfft.models import builder
 from tfft.models import freezing
 from tfft.tasks import prepare_data
 from tfft.training import checkpoint
+from tfft.training import precision
 from tfft.training import report
 from tfft.training.optimization import build_optimizer
 from tfft.training.strategy import get_strategy
@@ -56,7 +57,8 @@ def train(config, workdir: str, callbacks=(), prepared=None,
     already has it (the CLI prepares the data before TensorFlow loads).
     `command`: the command line that started the run, for the model card.
     """
-    config = config_lib.validate(config)
+    config, reason = precision.resolved(config_lib.validate(config))
+    logging.info("Precision: %s (%s)", config.train.precision, reason)
     with keras_compat.precision(config.model.family, config.train.precision):
         return _train(config, workdir, callbacks, prepared, command)
 
