@@ -63,3 +63,26 @@ def test_the_benchmarks_own_preparation_is_not_setup(monkeypatch):
     f = clock.figures(batch_size=32, warmup_steps=1, target=0.8)
     assert f["setup_seconds"] == 4.0
     assert f["wall_seconds"] == 8.0
+
+
+def test_evaluations_are_fine_until_the_target_then_coarse(monkeypatch):
+    """Every `eval_every` steps until the target is first reached, 5x as
+    far apart after; the crossing's resolution is the training time since
+    the evaluation before it."""
+    t = FakeTime(monkeypatch)
+    clock = Clock()
+    t.now = 2.0
+    clock.start_training()
+    accuracies = iter([0.6, 0.75, 0.81, 0.83, 0.84])
+    evaluated = []
+    for step in range(1, 121):
+        t.now += 1.0
+        clock.step_end()
+        if clock.due(eval_every=10, target=0.8):
+            evaluated.append(step)
+            clock.evaluate(lambda: next(accuracies))
+    assert evaluated == [10, 20, 30, 50, 100]  # multiples of 50 after
+    f = clock.figures(batch_size=32, warmup_steps=1, target=0.8)
+    assert f["seconds_to_target"] == 32.0  # 2 s setup + 30 steps
+    assert f["target_resolution_seconds"] == 10.0
+    assert f["end_to_end_seconds"] == 122.0

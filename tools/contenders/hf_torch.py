@@ -1,6 +1,7 @@
 """(d) Hugging Face's PyTorch `Trainer` with default arguments (plus the
-workload's batch size, learning rate, epochs and step evaluations) and the
-tokenizer's dynamic-padding collator. Needs the `bench` extra (torch)."""
+workload's batch size, learning rate, epochs and step evaluations on the
+benchmark's schedule, `Clock.due`) and the tokenizer's dynamic-padding
+collator. Needs the `bench` extra (torch)."""
 
 import tempfile
 
@@ -22,9 +23,10 @@ def run(w):
         model_dir, num_labels=2)
 
     def tokenize(rows):
+        columns = [c for c in ("text", "text_pair") if c in rows[0]]
         return datasets.Dataset.from_list(rows).map(lambda b: tokenizer(
-            b["text"], truncation=True, max_length=w["max_length"]),
-            batched=True, remove_columns=["text"])
+            *[b[c] for c in columns], truncation=True,
+            max_length=w["max_length"]), batched=True, remove_columns=columns)
 
     train = tokenize(wl.read_rows(w["train_file"]))
     with clock.off():  # the benchmark's test set
@@ -38,7 +40,9 @@ def run(w):
 
         def on_step_end(self, args, state, control, **kwargs):
             clock.step_end()
-            self.eval_started = time.perf_counter()
+            if clock.due(w["eval_every"], w["target"]):
+                control.should_evaluate = True
+                self.eval_started = time.perf_counter()
 
         def on_evaluate(self, args, state, control, metrics=None, **kwargs):
             if self.eval_started is not None:
@@ -57,8 +61,8 @@ def run(w):
         args = transformers.TrainingArguments(
             output_dir=output_dir, per_device_train_batch_size=w["batch_size"],
             per_device_eval_batch_size=64, learning_rate=w["learning_rate"],
-            num_train_epochs=w["epochs"], eval_strategy="steps",
-            eval_steps=w["eval_every"], save_strategy="no", report_to=[],
+            num_train_epochs=w["epochs"], eval_strategy="no",
+            save_strategy="no", report_to=[],
             seed=w["seed"], disable_tqdm=True, logging_strategy="no")
         trainer = transformers.Trainer(
             model=model, args=args, train_dataset=train, eval_dataset=test,

@@ -36,7 +36,7 @@ def run(w):
                            labels)
 
     classifier.fit(data, epochs=w["epochs"], verbose=0, callbacks=[
-        wl.keras_clock(clock, evaluate, w["eval_every"])])
+        wl.keras_clock(clock, evaluate, w["eval_every"], w["target"])])
     return wl.result(clock, w, evaluate(classifier),
                      "keras_hub.models.BertTextClassifier, default "
                      "preprocessor (static length), fp32 Adam")

@@ -43,12 +43,12 @@ def run(w):
         metrics=["accuracy"])
     with clock.off():  # the benchmark's test batches
         test = wl.read_rows(w["test_file"])
-        batches = wl.tf_test_batches(model_dir, [r["text"] for r in test],
+        batches = wl.tf_test_batches(model_dir, test,
                                      w["max_length"])
         labels = [r["label"] for r in test]
     evaluate = lambda m: wl.tf_accuracy(m, batches, labels)  # noqa: E731
     model.fit(tf_train, epochs=w["epochs"], verbose=0, callbacks=[
-        wl.keras_clock(clock, evaluate, w["eval_every"])])
+        wl.keras_clock(clock, evaluate, w["eval_every"], w["target"])])
     return wl.result(clock, w, evaluate(model),
                      "TFAutoModelForSequenceClassification, "
                      "padding=max_length, to_tf_dataset, fp32 Adam")

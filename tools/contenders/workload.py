@@ -40,8 +40,10 @@ def run_child(script, name, workload_path) -> dict:
 
 
 def tfft_config(config_file, w, validation_file=""):
-    """A tfft config file pointed at the workload `w`'s files, length,
-    batch size, epochs and seed (the learning rate is the caller's)."""
+    """A tfft config file pointed at the workload `w`'s files (text, or
+    text and text_pair), length, batch size, epochs and seed (the learning
+    rate is the caller's); validation on `validation_file`, else on the
+    test file."""
     from tfft.cli.common import load_config_file
 
     config = load_config_file(config_file)
@@ -51,6 +53,8 @@ def tfft_config(config_file, w, validation_file=""):
     d.validation_files = validation_file or w["test_file"]
     d.test_files = w["test_file"]
     d.max_length = w["max_length"]
+    if w.get("pairs"):
+        d.text_columns = "text,text_pair"
     t.batch_size = w["batch_size"]
     t.epochs = w["epochs"]
     t.verbose = 0
@@ -61,6 +65,9 @@ def tfft_config(config_file, w, validation_file=""):
 def read_rows(path):
     with open(path) as f:
         return [json.loads(line) for line in f]
+
+
+FINE_THEN_COARSE = 5
 
 
 class Clock:
@@ -102,6 +109,15 @@ class Clock:
         finally:
             self.paused_since(started)
 
+    def due(self, eval_every, target):
+        """Whether the step just ended gets a test evaluation: every
+        `eval_every` steps until `target` accuracy is first recorded, every
+        `FINE_THEN_COARSE` x `eval_every` after (the curve then only shows
+        the rest of training; the crossing is what needs the resolution)."""
+        reached = any(a >= target for _, _, a in self.curve)
+        every = eval_every * (FINE_THEN_COARSE if reached else 1)
+        return len(self.ends) % every == 0
+
     def evaluate(self, fn):
         with self.off():
             accuracy = float(fn())
@@ -125,6 +141,15 @@ class Clock:
         steady = durations[np.asarray(keep, bool)]
         # From the contender's start: loading and tokenizing count too.
         reached = next((t for _, t, a in self.curve if a >= target), None)
+        crossing = next((i for i, (_, _, a) in enumerate(self.curve)
+                         if a >= target), None)
+        # How finely the crossing is resolved: the training seconds
+        # between the evaluation that first reached the target and the one
+        # before it (from the start of training for the first).
+        resolution = (None if crossing is None else round(
+            self.curve[crossing][1] - (self.curve[crossing - 1][1]
+                                       if crossing else self.train_begin),
+            1))
         return {
             "steps": int(len(ends)),
             "setup_seconds": round(self.train_begin, 1),
@@ -136,6 +161,8 @@ class Clock:
             "wall_seconds": round(float(ends[-1]), 1),
             "curve": self.curve,
             "seconds_to_target": reached,
+            "target_resolution_seconds": resolution,
+            "end_to_end_seconds": round(self.now(), 1),
         }
 
 
@@ -148,9 +175,9 @@ def result(clock, w, test_accuracy, recipe) -> dict:
     return figures
 
 
-def keras_clock(clock, evaluate_fn, eval_every):
+def keras_clock(clock, evaluate_fn, eval_every, target=1.0):
     """The clock as a tf_keras callback (both Keras flavours' fit take it):
-    `evaluate_fn(model) -> accuracy` every `eval_every` steps."""
+    `evaluate_fn(model) -> accuracy` when `clock.due(eval_every, target)`."""
     import tf_keras
 
     class KerasClock(tf_keras.callbacks.Callback):
@@ -159,7 +186,7 @@ def keras_clock(clock, evaluate_fn, eval_every):
 
         def on_train_batch_end(self, batch, logs=None):
             clock.step_end()
-            if len(clock.ends) % eval_every == 0:
+            if clock.due(eval_every, target):
                 clock.evaluate(lambda: evaluate_fn(self.model))
 
         def on_epoch_end(self, epoch, logs=None):
@@ -168,16 +195,26 @@ def keras_clock(clock, evaluate_fn, eval_every):
     return KerasClock()
 
 
-def tf_test_batches(model_dir, texts, max_length, batch_size=64):
-    """The test texts as tfft-named int32 input batches (transformers' fast
-    tokenizer, dynamic padding): what the TF contenders are scored on."""
+def texts(rows):
+    """The rows' texts as a tokenizer takes them: (texts, text pairs or
+    None)."""
+    pairs = [r["text_pair"] for r in rows] if "text_pair" in rows[0] else None
+    return [r["text"] for r in rows], pairs
+
+
+def tf_test_batches(model_dir, rows, max_length, batch_size=64):
+    """The test rows' texts (or text pairs) as tfft-named int32 input
+    batches (transformers' fast tokenizer, dynamic padding): what the TF
+    contenders are scored on."""
     import transformers
 
     tokenizer = transformers.AutoTokenizer.from_pretrained(model_dir)
+    first, second = texts(rows)
     batches = []
-    for i in range(0, len(texts), batch_size):
-        enc = tokenizer(texts[i:i + batch_size], truncation=True,
-                        max_length=max_length, padding=True,
+    for i in range(0, len(first), batch_size):
+        enc = tokenizer(first[i:i + batch_size],
+                        second[i:i + batch_size] if second else None,
+                        truncation=True, max_length=max_length, padding=True,
                         return_tensors="np")
         batches.append({k: enc[k].astype("int32") for k in
                         ("input_ids", "attention_mask", "token_type_ids")})

@@ -1,0 +1,29 @@
+"""(e) tfft's user-file recipe as a new user runs it:
+`configs/classify_files.py` with only the data flags set (train and test
+files, the text and label columns; validation is carved from train, 10%),
+and the workload's epochs, length, batch size and seed. Everything else
+(precision, pooling, learning rate, batching) is the config's own."""
+
+import os
+
+from contenders import tfft_recipe
+
+CONFIG = os.path.join(tfft_recipe.CONFIGS, "classify_files.py")
+
+
+def config_for(w):
+    from tfft.cli.common import load_config_file
+
+    config = load_config_file(CONFIG)
+    d, t = config.data, config.train
+    d.train_files, d.test_files = w["train_file"], w["test_file"]
+    d.text_columns = "text,text_pair" if w.get("pairs") else "text"
+    d.label_column = "label"
+    d.max_length = w["max_length"]
+    t.batch_size, t.epochs, t.verbose = w["batch_size"], w["epochs"], 0
+    config.seed = w["seed"]
+    return config
+
+
+def run(w):
+    return tfft_recipe.run_config(w, config_for, "configs/classify_files.py")
