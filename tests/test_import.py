@@ -44,3 +44,33 @@ def test_task_classes_and_config_checks_import_no_tensorflow():
 def test_cli_modules_do_define_flags():
     heavy, owners, _ = run("cli")
     assert owners == ["tfft.cli.train"]
+
+
+RUN = """
+import json, sys
+from tfft.config import default_config
+from tfft.training import trainer
+c = default_config()
+c.data.train_files, c.data.validation_files, c.data.test_files = sys.argv[1:4]
+c.data.max_length = 16
+c.model.path, c.model.init, c.model.family = sys.argv[4], "random", "keras_hub"
+c.train.epochs, c.train.batch_size, c.train.verbose = 1, 16, 0
+trainer.train(c, sys.argv[5])
+print(json.dumps(sorted({"transformers", "torch"} & set(sys.modules))))
+"""
+
+
+def test_a_keras_hub_run_imports_neither_transformers_nor_torch(
+        tiny_bert, tmp_path):
+    """Start-up: a keras_hub run needs neither (evaluate, which tfft's
+    metric modules use, would import transformers' pipelines, and with
+    them torch where it is installed, as the bench's environment has)."""
+    from tests.conftest import sentiment_rows
+    from tests.conftest import write_csv
+
+    files = [write_csv(tmp_path / f"{name}.csv", sentiment_rows(32, seed))
+             for seed, name in enumerate(("train", "dev", "test"))]
+    out = subprocess.run(
+        [sys.executable, "-c", RUN, *files, tiny_bert, str(tmp_path / "run")],
+        check=True, capture_output=True, text=True).stdout
+    assert json.loads(out.splitlines()[-1]) == []

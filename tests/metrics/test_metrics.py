@@ -54,3 +54,34 @@ def test_each_module_is_its_own_class_not_the_shared_base():
                                        average=None)
     assert p == {"precision": pytest.approx(4 / 7)}
     np.testing.assert_allclose(r["recall"], [0.5, 0.5, 2 / 3])
+
+
+def test_evaluate_loads_without_transformers_unless_already_imported():
+    """tfft's metrics load evaluate without transformers' pipelines (and
+    torch); with transformers already imported, evaluate is left alone."""
+    import json
+    import subprocess
+    import sys
+
+    check = """
+import json, sys
+if sys.argv[1] == "first":
+    import transformers
+from tfft import metrics
+score = metrics.load("accuracy").compute(predictions=[0, 1, 1],
+                                         references=[0, 1, 0])
+base = sys.modules["evaluate.evaluator.base"]
+print(json.dumps([score["accuracy"], "transformers" in sys.modules,
+                  "torch" in sys.modules, base.TRANSFORMERS_AVAILABLE]))
+"""
+
+    def run(arg):
+        out = subprocess.run([sys.executable, "-c", check, arg], check=True,
+                             capture_output=True, text=True).stdout
+        return json.loads(out.splitlines()[-1])
+
+    accuracy, transformers, torch, available = run("alone")
+    assert accuracy == 2 / 3 and not transformers and not torch
+    assert not available
+    accuracy, transformers, _, available = run("first")
+    assert accuracy == 2 / 3 and transformers and available
