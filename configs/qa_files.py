@@ -45,7 +45,6 @@ def get_config():
     config.train.epochs = 2
     config.train.batch_size = 32
     config.train.learning_rate = 2e-4
-    config.train.precision = "mixed_bfloat16"
     config.train.monitor = "val_f1"
     config.train.monitor_mode = "max"
     return config

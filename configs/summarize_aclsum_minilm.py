@@ -49,7 +49,6 @@ def get_config():
     config.train.batch_size = 8
     config.train.learning_rate = 3e-4
     config.train.restore_best = True  # the epoch of the best val_rougeL
-    config.train.precision = "mixed_bfloat16"
     config.generate.max_new_tokens = 96
     config.generate.no_repeat_ngram_size = 3
     return config

@@ -79,6 +79,17 @@ def test_mean_pooling_ignores_padding(tiny_bert):
                                atol=1e-5)
 
 
+def test_pooler_pooling_without_a_pooler_names_the_fix():
+    from tfft.models import pooling
+
+    features = {"sequence_output": tf.ones([1, 3, 4]),
+                "attention_mask": tf.ones([1, 3], tf.int32)}
+    with pytest.raises(UserError, match="pooling=cls"):
+        pooling.pool(features, "pooler")
+    assert pooling.pool(dict(features, pooled_output=tf.ones([1, 4])),
+                        "pooler").shape == (1, 4)
+
+
 def test_missing_folder_and_missing_weights(tiny_bert):
     task, config = task_and_config("/no/such/model", "hf", "tfft")
     with pytest.raises(UserError, match="does not exist"):

@@ -2,6 +2,8 @@
 
 import tensorflow as tf
 
+from tfft.errors import UserError
+
 
 def pool(features: dict, mode: str) -> tf.Tensor:
     """`features` holds `sequence_output` [B, T, H], `attention_mask` [B, T]
@@ -17,7 +19,10 @@ def pool(features: dict, mode: str) -> tf.Tensor:
     if mode == "pooler":
         pooled = features.get("pooled_output")
         if pooled is None:
-            raise ValueError("this backbone has no pooler; use cls or mean")
+            raise UserError(
+                "model.pooling='pooler' but this backbone has no pooler "
+                "(DistilBERT, for one); use --config.model.pooling=cls or "
+                "--config.model.pooling=mean")
         return tf.cast(pooled, tf.float32)
     raise ValueError(f"unknown pooling {mode!r}")
 
