@@ -27,6 +27,7 @@ def run_config(w, config_for, name):
     `eval_every` steps with the clock stopped. The clock starts before
     tfft is imported."""
     clock = wl.Clock()
+    from tfft.training import precision
     from tfft.training import trainer
 
     config = config_for(w)
@@ -42,6 +43,7 @@ def run_config(w, config_for, name):
         results = trainer.train(config, os.path.join(workdir, "run"),
                                 callbacks=[callback])
     return wl.result(clock, w, results["test"]["accuracy"],
-                     f"tfft-train {name} ({t.precision}, {config.model.pooling}"
+                     f"tfft-train {name} ({precision.resolve(t.precision)[0]}, "
+                     f"{config.model.pooling}"
                      f" pooling, lr {t.learning_rate:g}, dynamic padding"
                      f"{', length-grouped' if d.group_by_length else ''})")
