@@ -2,11 +2,12 @@
 
 bfloat16 mixed precision where the hardware computes bfloat16 natively:
 TPUs, NVIDIA GPUs of compute capability 8.0 and later (Ampere on), and
-x86 CPUs with AMX or AVX512-BF16 (Intel Sapphire Rapids and later, AMD
-Zen 4 and later), where oneDNN runs bfloat16 matmuls at about twice the
-float32 rate. float32 everywhere else: without those instructions bfloat16
-is emulated, and older GPUs have no fast bfloat16 (mixed_float16 is the
-option there, chosen by hand: it needs loss scaling).
+x86 CPUs with AMX or AVX512-BF16 (Intel Cooper Lake / Sapphire Rapids and
+later, AMD Zen 4 and later), where oneDNN runs bfloat16 matmuls at 1.7-1.9x
+the float32 rate (tools/bench.py's matmul peak on this AMD EPYC). float32
+everywhere else: without those instructions bfloat16 is emulated, and
+older GPUs have no fast bfloat16 (mixed_float16 is the option there,
+chosen by hand: it needs loss scaling).
 
 `choose` is pure (facts in, policy out); `machine_facts` reads the facts.
 """
