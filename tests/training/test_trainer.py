@@ -167,17 +167,28 @@ def test_xla_with_length_buckets(tiny_config, tmp_path, family):
 
 
 def test_validation_in_the_history_comes_from_the_evaluate_modules(
-        tiny_config, tmp_path):
+        tiny_config, tmp_path, monkeypatch):
     tiny_config.train.epochs = 2
     workdir = str(tmp_path / "run")
+    final = []  # the splits training evaluates after fit, by size
+
+    def evaluate_split(model, task, examples, *args):
+        final.append(len(examples))
+        return real(model, task, examples, *args)
+
+    real = trainer.evaluate_split
+    monkeypatch.setattr(trainer, "evaluate_split", evaluate_split)
     results = trainer.train(tiny_config, workdir)
     with open(os.path.join(workdir, run_folder.HISTORY)) as f:
         last = list(csv.DictReader(f))[-1]
-    # Every metric of the task, each epoch; the last epoch's equal the
-    # final evaluation of the same weights.
+    # Every metric of the task, each epoch; the last epoch's are the final
+    # validation figures (the same weights: not evaluated again), per-class
+    # entries too.
     for name in ("loss", "accuracy", "f1_macro", "precision_macro"):
         assert float(last[f"val_{name}"]) == pytest.approx(
             results["validation"][name]), name
+    assert set(results["validation"]["per_class"]) == {"neg", "pos"}
+    assert final == [32]  # the test split only
 
 
 def test_early_stopping_and_restore_best_from_the_config(tiny_config,

@@ -96,7 +96,11 @@ def _train(config, workdir, callbacks, prepared, command):
     fit_seconds = time.time() - fit_started
 
     results, outputs = {}, {}
+    final_validation = _final_weights_validation(ours)
     for split in EVAL_SPLITS:
+        if split == "validation" and final_validation is not None:
+            results[split] = final_validation  # evaluated at the last epoch
+            continue
         results[split], outputs[split] = evaluate_split(
             bundle.model, task, splits[split], tokenized[split],
             bundle.tokenizer, plan.eval_batch)
@@ -258,6 +262,17 @@ def _fit(config, model, strategy, plan, tokenized, ours, callbacks,
         logging.info("Restored the best weights: epoch %d (%s=%.5g)",
                      epoch + 1, t.monitor, best.best)
     return saver
+
+
+def _final_weights_validation(ours):
+    """The per-epoch validation of the weights training ends with, if it
+    ran: the last epoch's (the same `evaluate_split` on the same features),
+    unless the best epoch's weights were restored after it."""
+    if ours.metrics is None or not ours.metrics.history:
+        return None
+    if ours.best is not None and ours.best.best_epoch is not None:
+        return None
+    return ours.metrics.history[-1]
 
 
 def _write_results(run, config, task, bundle, results, steps, history,
