@@ -74,6 +74,7 @@ def run(w):
     import tempfile
 
     clock = wl.Clock()
+    from tfft.training import precision
     from tfft.training import trainer
 
     config = config_for(w)
@@ -83,7 +84,8 @@ def run(w):
         results = trainer.train(config, workdir, callbacks=[callback])
         figures = wl.result(clock, w, results["test"]["rougeL"],
                             f"tfft-train configs/summarize_aclsum_minilm.py "
-                            f"({config.train.precision}, lr "
+                            f"({precision.resolve(config.train.precision)[0]}"
+                            f", lr "
                             f"{config.train.learning_rate:g}, traced "
                             "greedy generate)")
         figures.update(generation(w, workdir))

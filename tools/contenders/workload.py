@@ -318,6 +318,7 @@ def tfft_task_contender(w, config_for, metric, describe) -> dict:
     import tempfile
 
     clock = Clock()
+    from tfft.training import precision
     from tfft.training import trainer
 
     config = config_for(w)
@@ -325,7 +326,9 @@ def tfft_task_contender(w, config_for, metric, describe) -> dict:
     with tempfile.TemporaryDirectory() as workdir:
         results = trainer.train(config, os.path.join(workdir, "run"),
                                 callbacks=[callback])
-    return result(clock, w, results["test"][metric], describe(config))
+    # The description names the precision "auto" chose.
+    return result(clock, w, results["test"][metric],
+                  describe(precision.resolved(config)[0]))
 
 
 def torch_task_trainer(clock, w, model, train, collator, output_dir,
