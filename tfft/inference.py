@@ -97,7 +97,7 @@ def load_model(model_dir: str, precision: str = "") -> FinishedRun:
 def _load(model_dir, config, task, precision, folder) -> FinishedRun:
     if precision:
         config.train.precision = precision
-    config, _ = precision_lib.resolved(config)  # runs saved before "auto"
+    config, _ = precision_lib.resolved(config)  # "auto" resolves here too
     with keras_compat.precision(config.model.family, config.train.precision):
         bundle = builder.load(model_dir, config.model, task)
     return FinishedRun(config, task, bundle, folder)
