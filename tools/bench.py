@@ -5,11 +5,12 @@
         --learning_rate=1e-4 --eval_every=10 --out=bench_results]
 
 Workload: all-MiniLM-L6-v2 on a seeded split (default 4,000 train / 1,000
-test) of the bundled Rotten Tomatoes snippets (~30 tokens each), or with
-`--dataset=squad_pairs` of SQuAD v1.1 question + paragraph pairs (~180
-tokens: does the paragraph answer the question); max length 128, batch
-32; the same epochs and seed for every contender, and the same learning
-rate for all but `files`. Contenders (`tools/contenders/`, each in its own
+test) of the bundled Rotten Tomatoes snippets (27 tokens each on
+average), or with `--dataset=squad_pairs` of SQuAD v1.1 question +
+paragraph pairs (does the paragraph answer the question; 122 tokens
+after truncation at 128); max length 128, batch 32; the same epochs and
+seed for every contender, and the same learning rate for all but
+`files`. Contenders (`tools/contenders/`, each in its own
 process):
   tfft       tfft's demo recipe (configs/sentiment_minilm.py) at the
              workload's learning rate
@@ -67,10 +68,10 @@ _CONTENDERS = flags.DEFINE_list("contenders", list(CONTENDERS),
                                 "Which to run.")
 _DATASET = flags.DEFINE_enum(
     "dataset", "rotten_tomatoes", DATASETS,
-    "rotten_tomatoes: the bundled critic snippets (~30 tokens); "
+    "rotten_tomatoes: the bundled critic snippets (27 tokens); "
     "squad_pairs: SQuAD v1.1 question + paragraph pairs, does the "
-    "paragraph answer the question (~180 tokens; the negative is another "
-    "paragraph of the same article).")
+    "paragraph answer the question (122 tokens at max length 128; the "
+    "negative is another paragraph of the same article).")
 _EPOCHS = flags.DEFINE_integer("epochs", 2, "Epochs for every contender.")
 _LR = flags.DEFINE_float("learning_rate", 1e-4, "Peak learning rate.")
 _BATCH = flags.DEFINE_integer("batch_size", 32, "Batch size.")
