@@ -7,6 +7,7 @@ and the workload's epochs, length, batch size and seed. Everything else
 import os
 
 from contenders import tfft_recipe
+from contenders import workload as wl
 
 CONFIG = os.path.join(tfft_recipe.CONFIGS, "classify_files.py")
 
@@ -17,7 +18,7 @@ def config_for(w):
     config = load_config_file(CONFIG)
     d, t = config.data, config.train
     d.train_files, d.test_files = w["train_file"], w["test_file"]
-    d.text_columns = "text,text_pair" if w.get("pairs") else "text"
+    d.text_columns = ",".join(wl.text_columns(w))
     d.label_column = "label"
     d.max_length = w["max_length"]
     t.batch_size, t.epochs, t.verbose = w["batch_size"], w["epochs"], 0

@@ -23,7 +23,7 @@ def run(w):
         model_dir, num_labels=2)
 
     def tokenize(rows):
-        columns = [c for c in ("text", "text_pair") if c in rows[0]]
+        columns = wl.text_columns(w)
         return datasets.Dataset.from_list(rows).map(lambda b: tokenizer(
             *[b[c] for c in columns], truncation=True,
             max_length=w["max_length"]), batched=True, remove_columns=columns)

@@ -53,8 +53,7 @@ def tfft_config(config_file, w, validation_file=""):
     d.validation_files = validation_file or w["test_file"]
     d.test_files = w["test_file"]
     d.max_length = w["max_length"]
-    if w.get("pairs"):
-        d.text_columns = "text,text_pair"
+    d.text_columns = ",".join(text_columns(w))
     t.batch_size = w["batch_size"]
     t.epochs = w["epochs"]
     t.verbose = 0
@@ -193,6 +192,11 @@ def keras_clock(clock, evaluate_fn, eval_every, target=1.0):
             clock.boundary()
 
     return KerasClock()
+
+
+def text_columns(w) -> list:
+    """The workload's text columns: `text`, and `text_pair` for pairs."""
+    return ["text", "text_pair"] if w.get("pairs") else ["text"]
 
 
 def texts(rows):
