@@ -114,9 +114,32 @@ def test_keras_hub_graph_tokenizer_matches_training_encode(tiny_bert):
         assert got == expected["input_ids"]
 
 
+@pytest.mark.parametrize("folder", ["tiny_bert", "keras_hub_t5",
+                                    "tiny_bart"])
+def test_keras_hub_encode_traced_equals_eager(folder, request):
+    """Training encodes a split of `TRACE_FROM` texts or more in one traced
+    function, fewer eagerly: the same ids and segments either way
+    (WordPiece, SentencePiece without a start token, byte-level BPE;
+    pairs and truncation included)."""
+    tok = keras_hub.load_tokenizer(request.getfixturevalue(folder))
+    words = ["good", "bad", "film", "Héllo", "日本語", "don't"]
+    texts = EDGE_CASES + _random_texts(
+        keras_hub.Tokenizer.TRACE_FROM, random.Random(1), words)
+    for pairs in (None, list(reversed(texts))):
+        eager = tok._encode_eagerly(texts, pairs, 12)
+        assert not tok._encoders.get((12, pairs is not None))
+        assert tok.encode(texts, pairs, max_length=12) == eager
+        assert (12, pairs is not None) in tok._encoders
+        # Once traced, small calls take the traced function too.
+        few = slice(len(EDGE_CASES) - 8, len(EDGE_CASES) + 3)
+        assert tok.encode(texts[few], pairs and pairs[few], max_length=12) \
+            == tok._encode_eagerly(texts[few], pairs and pairs[few], 12)
+
+
 def test_keras_hub_parity_on_minilm_for_every_rt_snippet(minilm_dir):
-    """Training tokenizes eagerly (keras-hub's Python path); the SavedModel
-    runs the traced tensorflow-text path. Same ids on all of RT."""
+    """Training encodes all of RT in a traced function (and a small split
+    eagerly: the test above); the SavedModel runs the export's own graph
+    tokenizer. Same ids on all of RT."""
     asset_or_skip(assets.corpus_path, "rotten_tomatoes")
     from tfft.data import bundled
 
