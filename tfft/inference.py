@@ -20,16 +20,23 @@ def model_outputs(model, task, tokenized, tokenizer, batch_size: int):
 
     The features run longest first, so each dynamically padded batch holds
     features of about the same length (far fewer pad tokens than the data's
-    own order; the largest shape comes first, so does the peak memory)."""
+    own order; the largest shape comes first, so does the peak memory).
+    From three batches on, the last, shortest one is filled up with
+    copies of its last feature (their outputs dropped): `predict` then
+    traces two batch shapes, not three (~0.6 s each for MiniLM here)."""
     lengths = [len(ids) for ids in tokenized["input_ids"]]
     order = np.argsort([-n for n in lengths], kind="stable")
     batches = pipeline.batches_of(order, batch_size)
+    if len(batches) >= 3 and len(batches[-1]) < batch_size:
+        last = batches[-1]
+        batches[-1] = np.concatenate(
+            [last, np.repeat(last[-1:], batch_size - len(last))])
     dataset = pipeline.index_stream(tokenized, lambda: iter(batches),
                                     collate_fn=task.collator(tokenizer),
                                     num_batches=len(batches))
     predicted = model.predict(dataset, verbose=0)
     if task.output_kind != "token":
-        sorted_outputs = np.asarray(predicted)
+        sorted_outputs = np.asarray(predicted)[:len(order)]
         outputs = np.empty_like(sorted_outputs)
         outputs[order] = sorted_outputs
         return outputs
