@@ -12,10 +12,10 @@ Each family's in-graph tokenizer reproduces the tokenizer it trained with:
   `ByteLevelBPE` (BART, RoBERTa, GPT-2) runs GPT-2's pre-tokenizer and
   keras-hub's BPE layer with the checkpoint's vocabulary and merges.
 - `keras_hub`: the keras-hub tokenizer layer itself, which runs
-  tensorflow-text ops when traced (training calls it eagerly, which runs
-  pure Python); `KerasHubTokenizer` makes the two paths agree for
-  WordPiece; a byte-level BPE layer runs as `ByteLevelBPE`, in training
-  too.
+  tensorflow-text ops when traced (training calls it eagerly for fewer
+  than 256 texts, which runs pure Python); `KerasHubTokenizer` makes the
+  two paths agree; a byte-level BPE layer runs as `ByteLevelBPE`, in
+  training too.
 
 `Packer` then adds the special tokens, truncates the way the family's
 training tokenizer does and pads to the longest row of the batch.
@@ -615,8 +615,9 @@ class KerasHubTokenizer(tf.Module):
     """A keras-hub WordPiece tokenizer layer, made safe for raw serving
     input (byte-level BPE layers: `ByteLevelBPE`).
 
-    keras-hub runs pure Python when called eagerly (as in training) and
-    tensorflow-text ops when traced (as in a SavedModel). The two differ on
+    keras-hub runs pure Python when called eagerly (as training does for
+    fewer than 256 texts) and tensorflow-text ops when traced (as in a
+    SavedModel, and training's larger splits). The two differ on
     NUL, which the Python path treats as whitespace and tensorflow-text's
     regex_split treats as the end of the string; a space before the layer
     makes them agree.
