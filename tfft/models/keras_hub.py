@@ -48,8 +48,12 @@ class Tokenizer:
         else:
             self.start_id = _special_id(hub_tokenizer,
                                         ("cls_token_id", "start_token_id"))
-        self._packer_args = dict(start_value=self.start_id,
-                                 end_value=self.end_id, pad_value=self.pad_id)
+        # The traced packer converts start_value even when it adds none
+        # (T5 has no start token): the end id stands in, unused.
+        self._packer_args = dict(
+            start_value=(self.start_id if self.start_id is not None
+                         else self.end_id),
+            end_value=self.end_id, pad_value=self.pad_id)
         # What the decoder reads first when generating (seq2seq).
         self.decoder_prompt = starts[1] if starts else [
             self.start_id if self.start_id is not None else self.pad_id]
@@ -125,41 +129,35 @@ class Tokenizer:
     def _encoder(self, max_length, paired):
         """`_encode_eagerly` as one tf.function over string vectors."""
         tokenize = self.in_graph()
-        add_start = self.start_id is not None
-        # The traced packer converts start_value even when it adds none
-        # (T5 has no start token): any id stands in, unused.
-        packer = keras_hub.layers.MultiSegmentPacker(
-            sequence_length=max_length, **dict(
-                self._packer_args,
-                start_value=self.start_id if add_start else self.end_id))
+        packer = self._packer(max_length)
 
         def encode(*texts):
-            ids, types = packer(tuple(tokenize(t) for t in texts),
-                                add_start_value=add_start)
-            lengths = tf.reduce_sum(tf.cast(ids != self.pad_id, tf.int32), 1)
-            return (tf.RaggedTensor.from_tensor(ids, lengths=lengths),
-                    tf.RaggedTensor.from_tensor(types, lengths=lengths))
+            return self._pack(packer, [tokenize(t) for t in texts])
 
         return tf.function(encode, input_signature=[
             tf.TensorSpec([None], tf.string)] * (2 if paired else 1))
 
     def _encode_eagerly(self, texts, pairs, max_length):
-        packer = keras_hub.layers.MultiSegmentPacker(
-            sequence_length=max_length, **self._packer_args)
         segments = [self._tokenize(texts)]
         if pairs is not None:
             segments.append(self._tokenize(pairs))
+        ids, types = self._pack(self._packer(max_length), segments)
+        return {"input_ids": ids.to_list(), "token_type_ids": types.to_list()}
+
+    def _packer(self, max_length):
+        return keras_hub.layers.MultiSegmentPacker(
+            sequence_length=max_length, **self._packer_args)
+
+    def _pack(self, packer, segments):
+        """Segments' ids -> (ids, segment ids), ragged: packed, then cut
+        at the padding."""
         ids, types = packer(tuple(segments),
                             add_start_value=self.start_id is not None)
         # Padding only ever follows the end token, so lengths are exact
         # unless the pad id is also a real token inside the text.
-        lengths = tf.reduce_sum(
-            tf.cast(ids != self.pad_id, tf.int32), 1).numpy().tolist()
-        ids, types = ids.numpy().tolist(), types.numpy().tolist()
-        return {
-            "input_ids": [r[:n] for r, n in zip(ids, lengths)],
-            "token_type_ids": [r[:n] for r, n in zip(types, lengths)],
-        }
+        lengths = tf.reduce_sum(tf.cast(ids != self.pad_id, tf.int32), 1)
+        return (tf.RaggedTensor.from_tensor(ids, lengths=lengths),
+                tf.RaggedTensor.from_tensor(types, lengths=lengths))
 
     def tokenize_words(self, words) -> list:
         """Each word's ids alone, without special tokens (a word the
