@@ -197,3 +197,18 @@ def test_index_stream_leaves_lengths_unknown():
     assert labels.shape.as_list() == [None]
     assert [f["input_ids"].numpy().tolist() for f, _ in stream] == [
         [[5, 6, 7]] * 2] * 2
+
+
+def test_streams_run_without_the_autotuning_thread():
+    # TF 2.21's autotuning thread sleeps up to 60 s between rounds, and an
+    # iterator's destruction could wait it out: runs stalled 22-60 s after
+    # their last step. Training and evaluation streams must not start it.
+    ds = dataset(8)
+    collate = PadToLongest(pad_id=0)
+    streams = [pipeline.to_tf_dataset(ds, batch_size=4, collate_fn=collate),
+               pipeline.train_stream(ds, batch_size=4, collate_fn=collate,
+                                     seed=0, start=Position(0, 0),
+                                     stop=Position(1, 0))]
+    for stream in streams:
+        assert stream.options().autotune.enabled is False
+        assert sorted(sum(labels(stream), [])) == list(range(8))

@@ -256,6 +256,13 @@ def index_stream(dataset: datasets.Dataset, batches, *, collate_fn,
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = (
         tf.data.experimental.AutoShardPolicy.DATA)
+    # No autotuning model thread: in TF 2.21 an iterator's destruction
+    # (fit's, at the end of training) can wait out that thread's sleep,
+    # which grows to 60 s; runs here stalled 22-60 s after their last step
+    # (caught by gdb: ~RootDataset::Iterator joining Model::OptimizeLoop).
+    # AUTOTUNE above then means the core count for the map and TF's
+    # built-in buffer tuning for the prefetch.
+    options.autotune.enabled = False
     return stream.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
