@@ -243,6 +243,10 @@ def _body(folder, run, repo, summary, has_export):
             ("family", m.family), ("head", m.head)]
     if task.name == "classification":
         rows.append(("pooling", m.pooling))
+    extra = [(name, value) for name, value in (
+        ("head learning-rate multiplier", t.head_lr_multiplier),
+        ("layer-wise learning-rate decay", t.layer_lr_decay))
+        if value != 1.0]
     for name, value in (
             *rows, ("max length", d.max_length),
             ("stride", d.stride), ("epochs", t.epochs),
@@ -251,7 +255,7 @@ def _body(folder, run, repo, summary, has_export):
             ("learning rate", t.learning_rate),
             ("weight decay", t.weight_decay), ("warmup ratio",
                                                t.warmup_ratio),
-            ("dropout", m.dropout), ("precision", t.precision),
+            *extra, ("dropout", m.dropout), ("precision", t.precision),
             ("length-grouped batches", d.group_by_length),
             ("seed", config.seed)):
         yield f"| {name} | {value} |"

@@ -155,6 +155,13 @@ def default_config() -> ml_collections.ConfigDict:
     c.train.learning_rate = 5e-5
     c.train.weight_decay = 0.01
     c.train.warmup_ratio = 0.1
+    # Discriminative learning rates. Everything above the backbone's
+    # transformer layers (pooler, task head) learns at learning_rate x
+    # head_lr_multiplier; transformer layer i of L (bottom first, from 0)
+    # at learning_rate x layer_lr_decay^(L - i) and the embeddings at
+    # x layer_lr_decay^(L + 1) (ELECTRA's layer-wise decay). 1.0: one rate.
+    c.train.head_lr_multiplier = 1.0
+    c.train.layer_lr_decay = 1.0
     # "auto": mixed_bfloat16 where the hardware computes bfloat16 natively
     # (TPUs, Ampere+ GPUs, CPUs with AMX or AVX512-BF16), else float32 (the
     # run log says which and why; the run folder's config holds the
@@ -333,7 +340,8 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     get_task(config.task, config).validate_config()
     for name in ("data.max_length", "train.epochs", "train.batch_size",
                  "train.grad_accumulation",
-                 "train.eval_batch_size", "train.learning_rate"):
+                 "train.eval_batch_size", "train.learning_rate",
+                 "train.head_lr_multiplier"):
         _positive(name, _get(config, name))
     for name in ("data.validation_size", "data.test_size",
                  "data.max_train_examples", "train.weight_decay",
@@ -356,6 +364,10 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
             f"numbers from 8 to data.max_length={d.max_length}, e.g. "
             "'32,64,128'"
         )
+    if not 0 < t.layer_lr_decay <= 1:
+        raise UserError(
+            f"config train.layer_lr_decay={t.layer_lr_decay} must be in "
+            "(0, 1]: 1 is one rate for all layers, 0.8 a common decay")
     if not 0 <= m.dropout < 1 or not 0 <= t.warmup_ratio < 1:
         raise UserError(
             "config model.dropout and train.warmup_ratio must be in [0, 1)"

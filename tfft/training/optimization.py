@@ -1,5 +1,6 @@
 """AdamW with linear warmup then linear decay, in either Keras flavour,
-its Adam step in TensorFlow's fused kernel."""
+its Adam step in TensorFlow's fused kernel, with per-variable learning-rate
+multipliers (a faster head, layer-wise decay)."""
 
 import tensorflow as tf
 
@@ -66,6 +67,31 @@ def build_optimizer(keras, train_config, total_steps: int):
     return optimizer
 
 
+def lr_multipliers(embeddings, layers, others, *, head: float = 1.0,
+                   layer_decay: float = 1.0):
+    """[(variables, multiplier)] of a model's parts: transformer layer i
+    of L (bottom first, from 0) learns at `layer_decay`^(L - i) times the
+    rate, the embeddings at `layer_decay`^(L + 1) (layer-wise decay as in
+    ELECTRA and BEiT), and `others`, everything above the layers (pooler,
+    task head), at `head` times. Parts at 1.0 are left out."""
+    count = len(layers)
+    parts = [(embeddings, layer_decay ** (count + 1)), (others, head)]
+    parts += [(layer, layer_decay ** (count - i))
+              for i, layer in enumerate(layers)]
+    return [(variables, scale) for variables, scale in parts
+            if variables and scale != 1.0]
+
+
+def set_lr_multipliers(optimizer, groups) -> None:
+    """Makes `optimizer` (a `fused_adamw` one) scale the learning rate of
+    each variable in `groups` ([(variables, multiplier)], as
+    `lr_multipliers` gives) by its multiplier. Decoupled weight decay
+    keeps the base rate (Keras applies it to all variables in one pass)."""
+    optimizer.tfft_lr_multipliers = {
+        optimizer._var_key(v): float(scale)
+        for variables, scale in groups for v in variables}
+
+
 def fused_adamw(keras):
     """`keras.optimizers.AdamW` whose Adam step runs in TensorFlow's fused
     `ResourceApplyAdam` kernel: one pass over a variable and its two
@@ -84,20 +110,27 @@ def fused_adamw(keras):
     dense gradient) runs instead of the kernel for AMSGrad and for
     distributed variables (Mirrored, multi-worker, TPU), where the kernel
     would need each replica's component.
+
+    A variable's rate is scaled by its multiplier in
+    `tfft_lr_multipliers` (set by `set_lr_multipliers`), in every path.
     """
 
     class FusedAdamW(keras.optimizers.AdamW):
+        tfft_lr_multipliers = {}  # {_var_key: multiplier}
+
         def update_step(self, gradient, variable, *learning_rate):
             gradient = tf.convert_to_tensor(gradient)  # IndexedSlices too
             var, m, v = keras_compat.adam_state(self, variable)
+            scale = self.tfft_lr_multipliers.get(self._var_key(variable), 1.0)
             if self.amsgrad or any(
                     isinstance(x, tf.distribute.DistributedValues)
                     for x in (var, m, v)):
-                return super().update_step(gradient, variable,
-                                           *learning_rate)
+                return self._keras_update_step(gradient, variable,
+                                               learning_rate, scale)
             dtype = var.dtype
             # Keras 3 passes the step's rate; tf_keras reads its own.
             lr = learning_rate[0] if learning_rate else self.learning_rate
+            lr = lr * scale if scale != 1.0 else lr
             step = tf.cast(self.iterations + 1, dtype)
             beta_1 = tf.cast(self.beta_1, dtype)
             beta_2 = tf.cast(self.beta_2, dtype)
@@ -108,5 +141,19 @@ def fused_adamw(keras):
                 lr=tf.cast(lr, dtype), beta1=beta_1, beta2=beta_2,
                 epsilon=tf.cast(self.epsilon, dtype),
                 grad=tf.cast(gradient, dtype))
+
+        def _keras_update_step(self, gradient, variable, learning_rate,
+                               scale):
+            """Keras' own Adam step, its rate scaled by `scale`: Keras 3
+            takes the rate as an argument; tf_keras reads its own, so its
+            update (linear in the rate) is scaled afterwards."""
+            if learning_rate:
+                return super().update_step(gradient, variable,
+                                           learning_rate[0] * scale)
+            if scale == 1.0:
+                return super().update_step(gradient, variable)
+            before = tf.identity(variable)
+            super().update_step(gradient, variable)
+            variable.assign(before + (variable - before) * scale)
 
     return FusedAdamW

@@ -38,9 +38,9 @@ from tfft.models import builder
 from tfft.models import freezing
 from tfft.tasks import prepare_data
 from tfft.training import checkpoint
+from tfft.training import optimization
 from tfft.training import precision
 from tfft.training import report
-from tfft.training.optimization import build_optimizer
 from tfft.training.strategy import get_strategy
 
 EVAL_SPLITS = ("validation", "test")
@@ -190,12 +190,37 @@ def _compile(bundle, config, task, strategy, plan):
         if not keras_compat.native_gradient_accumulation(keras):
             model.enable_gradient_accumulation(config.train.grad_accumulation)
         model.compile(
-            optimizer=build_optimizer(keras, config.train,
+            optimizer=optimization.build_optimizer(keras, config.train,
                                       plan.optimizer_steps),
             loss=task.build_losses(keras),
             metrics=task.build_metrics(keras),
             jit_compile=config.train.jit_compile)
         checkpoint.build_optimizer(model, will_train)
+        _set_lr_multipliers(model, will_train, config.train)
+
+
+def _set_lr_multipliers(model, variables, train_config) -> None:
+    """`train.head_lr_multiplier` and `train.layer_lr_decay` on the
+    compiled optimizer (`optimization.lr_multipliers`): `variables` not
+    in the backbone's embeddings or transformer layers are the head's."""
+    t = train_config
+    if t.head_lr_multiplier == 1.0 and t.layer_lr_decay == 1.0:
+        return
+    embedding_layers, stack = freezing.parts(model)
+    embeddings = [v for layer in embedding_layers for v in layer.weights]
+    layers = [list(layer.weights) for layer in stack]
+    inside = {id(v) for v in embeddings} | {
+        id(v) for weights in layers for v in weights}
+    head = [v for v in variables if id(v) not in inside]
+    optimizer = model.optimizer
+    optimization.set_lr_multipliers(
+        getattr(optimizer, "inner_optimizer", optimizer),  # loss scaling
+        optimization.lr_multipliers(embeddings, layers, head,
+                                    head=t.head_lr_multiplier,
+                                    layer_decay=t.layer_lr_decay))
+    logging.info("Learning rate x%g for the %d head variables; layer-wise "
+                 "decay %g over %d layers", t.head_lr_multiplier, len(head),
+                 t.layer_lr_decay, len(stack))
 
 
 def _fit(config, model, strategy, plan, tokenized, ours, callbacks,
