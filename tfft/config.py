@@ -155,11 +155,12 @@ def default_config() -> ml_collections.ConfigDict:
     c.train.learning_rate = 5e-5
     c.train.weight_decay = 0.01
     c.train.warmup_ratio = 0.1
-    # Discriminative learning rates. Everything above the backbone's
-    # transformer layers (pooler, task head) learns at learning_rate x
-    # head_lr_multiplier; transformer layer i of L (bottom first, from 0)
-    # at learning_rate x layer_lr_decay^(L - i) and the embeddings at
-    # x layer_lr_decay^(L + 1) (ELECTRA's layer-wise decay). 1.0: one rate.
+    # Discriminative learning rates (encoder models: classification, NER,
+    # QA). Everything above the backbone's transformer layers (pooler,
+    # task head) learns at learning_rate x head_lr_multiplier; transformer
+    # layer i of L (bottom first, from 0) at learning_rate x
+    # layer_lr_decay^(L - i) and the embeddings at x layer_lr_decay^(L + 1)
+    # (ELECTRA's layer-wise decay). 1.0: one rate.
     c.train.head_lr_multiplier = 1.0
     c.train.layer_lr_decay = 1.0
     # "auto": mixed_bfloat16 where the hardware computes bfloat16 natively

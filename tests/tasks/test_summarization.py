@@ -96,6 +96,18 @@ def test_an_encoder_only_checkpoint_needs_the_warm_start(tiny_bert):
     config_lib.validate(c)
 
 
+@pytest.mark.parametrize("field, value", [("head_lr_multiplier", 10.0),
+                                          ("layer_lr_decay", 0.8)])
+def test_discriminative_learning_rates_are_refused(tiny_bert, field, value):
+    from tfft import config as config_lib
+
+    c = config(tiny_bert, train_files="x.csv")
+    c.model.encoder_decoder = True
+    setattr(c.train, field, value)
+    with pytest.raises(UserError, match="are for encoder models"):
+        config_lib.validate(c)
+
+
 def test_lead_k():
     assert lead("One. Two. Three. Four.") == "One. Two. Three."
     assert lead("no sentence end", 2) == "no sentence end"

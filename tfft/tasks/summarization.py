@@ -115,6 +115,14 @@ class Summarization(Task):
                         f"config generate.{name}={getattr(g, name)}: "
                         "keras-hub's samplers have no such setting; set it "
                         f"to {neutral} or use --config.model.family=hf")
+        t = self.config.train
+        if t.head_lr_multiplier != 1.0 or t.layer_lr_decay != 1.0:
+            # An encoder-decoder has no single stack of layers under a
+            # head: the decoder would count as the head.
+            raise UserError(
+                "config train.head_lr_multiplier and train.layer_lr_decay "
+                "are for encoder models (classification, NER, QA); set both "
+                "to 1.0 for summarization")
         if g.min_length > g.max_new_tokens:
             raise UserError(
                 f"config generate.min_length={g.min_length} is more than "

@@ -190,8 +190,8 @@ def _compile(bundle, config, task, strategy, plan):
         if not keras_compat.native_gradient_accumulation(keras):
             model.enable_gradient_accumulation(config.train.grad_accumulation)
         model.compile(
-            optimizer=optimization.build_optimizer(keras, config.train,
-                                      plan.optimizer_steps),
+            optimizer=optimization.build_optimizer(
+                keras, config.train, plan.optimizer_steps),
             loss=task.build_losses(keras),
             metrics=task.build_metrics(keras),
             jit_compile=config.train.jit_compile)
@@ -206,7 +206,13 @@ def _set_lr_multipliers(model, variables, train_config) -> None:
     t = train_config
     if t.head_lr_multiplier == 1.0 and t.layer_lr_decay == 1.0:
         return
-    embedding_layers, stack = freezing.parts(model)
+    try:
+        embedding_layers, stack = freezing.parts(model)
+    except UserError as e:
+        raise UserError(
+            f"train.head_lr_multiplier and train.layer_lr_decay need the "
+            f"backbone's embeddings and transformer layers, which tfft "
+            f"cannot find in {type(model).__name__}; set both to 1.0") from e
     embeddings = [v for layer in embedding_layers for v in layer.weights]
     layers = [list(layer.weights) for layer in stack]
     inside = {id(v) for v in embeddings} | {
