@@ -13,6 +13,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import dataclasses  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
+import time  # noqa: E402
 
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -24,6 +25,26 @@ tf.config.set_logical_device_configuration(
 
 from tfft import assets  # noqa: E402
 from tfft.config import default_config  # noqa: E402
+
+# .ci/run sets TFFT_SLOW_DEADLINE (Unix time) so the slow tests end within
+# CI's budget: a slow test is skipped, saying so, when less than
+# TFFT_SLOW_RESERVE seconds (about the longest slow test's time on a slow
+# 2-core machine) are left before it.
+SLOW_RESERVE_SECONDS = 600
+
+
+def pytest_runtest_setup(item):
+    deadline = os.environ.get("TFFT_SLOW_DEADLINE")
+    if not deadline or item.get_closest_marker("slow") is None:
+        return
+    reserve = float(os.environ.get("TFFT_SLOW_RESERVE",
+                                   SLOW_RESERVE_SECONDS))
+    left = float(deadline) - time.time()
+    if left < reserve:
+        pytest.skip(f"CI time budget: {left:.0f} s left before "
+                    f"TFFT_SLOW_DEADLINE, under the {reserve:.0f} s a slow "
+                    "test may take")
+
 
 POSITIVE = ["good", "great", "fine", "superb", "lovely", "fun"]
 NEGATIVE = ["bad", "awful", "dull", "poor", "boring", "ugly"]
