@@ -28,8 +28,8 @@ from tfft.config import default_config  # noqa: E402
 
 # .ci/run sets TFFT_SLOW_DEADLINE (Unix time) so the slow tests end within
 # CI's budget: a slow test is skipped, saying so, when less than
-# TFFT_SLOW_RESERVE seconds (about the longest slow test's time on a slow
-# 2-core machine) are left before it.
+# TFFT_SLOW_RESERVE seconds are left before it (600 by default: a guess
+# at the longest slow test on a slow 2-core machine, not a measurement).
 SLOW_RESERVE_SECONDS = 600
 
 
