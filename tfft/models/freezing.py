@@ -9,9 +9,14 @@ from absl import logging
 
 from tfft.errors import UserError
 
+FREEZE_FIX = ("to freeze them; set model.freeze_embeddings=False and "
+              "model.freeze_layers=0")
 
-def parts(model):
-    """(embedding layers, transformer layers) of a tfft task model."""
+
+def parts(model, why: str = FREEZE_FIX):
+    """(embedding layers, transformer layers) of a tfft task model; where
+    tfft cannot find them, a UserError that ends with `why` (what the
+    caller needs them for and which settings to change)."""
     backbone = getattr(model, "backbone", None)
     if backbone is not None:  # keras_hub
         layers = list(getattr(backbone, "transformer_layers", []))
@@ -27,8 +32,7 @@ def parts(model):
     if not layers or not embeddings:
         raise UserError(
             f"tfft cannot find the embedding and transformer layers of "
-            f"{type(model).__name__}'s backbone to freeze them; set "
-            "model.freeze_embeddings=False and model.freeze_layers=0")
+            f"{type(model).__name__}'s backbone {why}")
     return embeddings, layers
 
 

@@ -206,13 +206,9 @@ def _set_lr_multipliers(model, variables, train_config) -> None:
     t = train_config
     if t.head_lr_multiplier == 1.0 and t.layer_lr_decay == 1.0:
         return
-    try:
-        embedding_layers, stack = freezing.parts(model)
-    except UserError as e:
-        raise UserError(
-            f"train.head_lr_multiplier and train.layer_lr_decay need the "
-            f"backbone's embeddings and transformer layers, which tfft "
-            f"cannot find in {type(model).__name__}; set both to 1.0") from e
+    embedding_layers, stack = freezing.parts(
+        model, "to give them their own learning rates; set "
+        "train.head_lr_multiplier and train.layer_lr_decay to 1.0")
     embeddings = [v for layer in embedding_layers for v in layer.weights]
     layers = [list(layer.weights) for layer in stack]
     inside = {id(v) for v in embeddings} | {
