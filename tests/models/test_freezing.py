@@ -100,3 +100,27 @@ def test_lora_trains_only_adapters_and_head(kit):
 def test_lora_is_keras_hub_only(kit):
     with pytest.raises(UserError, match="keras_hub only"):
         freezing.enable_lora(kit("hf").model, rank=2)
+
+
+def test_a_backbone_without_findable_layers_gets_each_callers_fix():
+    """Freezing and the LR multipliers share `parts`; where the backbone's
+    layers cannot be found, each caller's one-line error names its own
+    settings."""
+    from types import SimpleNamespace
+
+    from tfft.config import default_config
+    from tfft.training import trainer
+
+    model = SimpleNamespace(backbone=SimpleNamespace(
+        transformer_layers=[], layers=[]))
+    with pytest.raises(UserError) as frozen:
+        freezing.freeze(model, embeddings=True, layers=0)
+    assert str(frozen.value).endswith(freezing.FREEZE_FIX)
+    train = default_config().train
+    train.head_lr_multiplier = 2.0
+    with pytest.raises(UserError) as rates:
+        trainer._set_lr_multipliers(model, [], train)
+    message = str(rates.value)
+    assert "SimpleNamespace's backbone" in message and "\n" not in message
+    assert message.endswith("set train.head_lr_multiplier and "
+                            "train.layer_lr_decay to 1.0")
