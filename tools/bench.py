@@ -36,7 +36,8 @@ before) and peak resident memory. Also the machine's fp32/bf16 matmul
 peak, tfft's model FLOPs utilisation, tfft's input pipeline alone
 (batches/s with no model), and (`--profile`) where a tfft step goes: its
 fit step against the same batches through the compiled step alone,
-through the input pipeline alone, and at the matmul peak.
+through the input pipeline alone, and at the matmul peak, and the compiled
+step's op time by kind of op (`op_profile.py`).
 Writes `results.json` and `results.md` to `--out` and prints the tables.
 A benchmark, not a test.
 """
@@ -51,6 +52,7 @@ from absl import flags
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import op_profile  # noqa: E402
 from contenders import workload as wl  # noqa: E402
 
 from tfft.cli import common  # noqa: E402
@@ -291,22 +293,35 @@ def child_profile(workload, steps=40, warmup=10):
             measured["bare"] = per_batch(
                 same, lambda x, y: self.model.train_on_batch(x, y))
             measured.update(step_parts(self.model, same))
+            # The compiled step's op time by kind (the same batches,
+            # traced already by `bare`).
+            profiled = iter(same[:10])
+            measured["ops"] = op_profile.per_call(
+                lambda: self.model.train_on_batch(*next(profiled)),
+                min(10, len(same)))
 
     with tempfile.TemporaryDirectory() as workdir:
         trainer.train(inputs.config, os.path.join(workdir, "run"),
                       callbacks=[Profile()])
     shape = child_model_shape(workload)
     timed = batches[measured.pop("first"):]
-    flops = sum(batch * train_flops_per_example(
-        shape, int(features["input_ids"].shape[1]))
-        for features, _ in timed) / len(timed)
-    return {"fit_step_seconds": round(measured["fit"], 4),
+
+    def gflop(some):  # the encoder's matmul GFLOP per step of `some`
+        return sum(batch * train_flops_per_example(
+            shape, int(features["input_ids"].shape[1]))
+            for features, _ in some) / len(some) / 1e9
+    from tfft.training import precision
+    return {"precision": precision.resolve(inputs.config.train.precision)[0],
+            "fit_step_seconds": round(measured["fit"], 4),
             "bare_step_seconds": round(measured["bare"], 4),
             **{f"{k}_seconds": round(v, 4) for k, v in measured.items()
-               if k not in ("fit", "bare", "first_step")},
+               if k not in ("fit", "bare", "first_step", "ops")},
+            "op_seconds_by_kind": {k: round(v, 4)
+                                   for k, v in measured["ops"].items()},
             "first_step_seconds": round(measured["first_step"], 2),
             "pipeline_batch_seconds": round(pipeline_seconds, 4),
-            "step_gflop": round(flops / 1e9, 1),
+            "step_gflop": round(gflop(timed), 1),
+            "op_profile_step_gflop": round(gflop(timed[:10]), 1),
             "tokenize_seconds": round(inputs.tokenize_seconds, 2)}
 
 
@@ -458,7 +473,8 @@ def report(results, machine, pipeline_rate, shape, workload, profile):
         p = profile
         floor = p["step_gflop"] / machine["gflops"]["bfloat16"]
         lines += ["", "Where a step of tfft's recipe goes (the profile's "
-                  "batches, keras_hub, bf16; seconds per step):", "",
+                  f"batches, keras_hub, {p['precision']}; "
+                  "seconds per step):", "",
                   "| part | s/step | share of the fit step |", "|---|---|---|"]
         parts = [("fit step (as trained)", p["fit_step_seconds"]),
                  ("compiled step alone (train_on_batch)",
@@ -482,6 +498,23 @@ def report(results, machine, pipeline_rate, shape, workload, profile):
             lines += ["", "The `-` parts are timed as separate functions, "
                       "so they need not add up to the compiled step (which "
                       "TF optimises as one graph)."]
+        ops = p.get("op_seconds_by_kind")
+        if ops:
+            total = sum(ops.values())
+            lines += ["", "The compiled step's op time by kind (TF's "
+                      "profiler, 10 of the same batches; summed over TF's "
+                      "threads, so ops run side by side both count):", "",
+                      "| kind of op | op s/step | share of op time |",
+                      "|---|---|---|"]
+            lines += [f"| {kind} | {value:.4f} | {value / total:.0%} |"
+                      for kind, value in ops.items()]
+            # The step's wall time split as its op time is: the matmuls'
+            # share of the compiled step, and their rate inside it.
+            matmul = sum(v for k, v in ops.items() if "matmuls" in k)
+            matmul_seconds = p["bare_step_seconds"] * matmul / total
+            summary["tfft_matmul_share_of_step"] = round(matmul / total, 2)
+            summary["tfft_matmul_gflops_in_step"] = round(
+                p["op_profile_step_gflop"] / matmul_seconds, 1)
         summary["tfft_step_gflop"] = p["step_gflop"]
         summary["tfft_first_step_seconds"] = p.get("first_step_seconds")
     lines += ["", "| figure | value |", "|---|---|"]
