@@ -263,7 +263,7 @@ def child_profile(workload, steps=40, warmup=10):
 
     import tf_keras
 
-    from tfft.training import trainer
+    from tfft.training import precision, trainer
 
     batch = workload["batch_size"]
     inputs = TfftInputs(workload, max_train_examples=steps * batch)
@@ -310,7 +310,7 @@ def child_profile(workload, steps=40, warmup=10):
         return sum(batch * train_flops_per_example(
             shape, int(features["input_ids"].shape[1]))
             for features, _ in some) / len(some) / 1e9
-    from tfft.training import precision
+
     return {"precision": precision.resolve(inputs.config.train.precision)[0],
             "fit_step_seconds": round(measured["fit"], 4),
             "bare_step_seconds": round(measured["bare"], 4),
