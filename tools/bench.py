@@ -263,7 +263,8 @@ def child_profile(workload, steps=40, warmup=10):
 
     import tf_keras
 
-    from tfft.training import precision, trainer
+    from tfft.training import precision
+    from tfft.training import trainer
 
     batch = workload["batch_size"]
     inputs = TfftInputs(workload, max_train_examples=steps * batch)
