@@ -252,6 +252,10 @@ def child_pipeline(workload):
                 len(lengths) / inputs.tokenize_seconds)}
 
 
+# Steps of the profile's batches run under TF's profiler.
+OP_PROFILE_STEPS = 10
+
+
 def child_profile(workload, steps=40, warmup=10):
     """Where a step of tfft's recipe goes: `steps` steps of its `fit`
     (steady time per step after `warmup`), then the same batches again
@@ -296,10 +300,11 @@ def child_profile(workload, steps=40, warmup=10):
             measured.update(step_parts(self.model, same))
             # The compiled step's op time by kind (the same batches,
             # traced already by `bare`).
-            profiled = iter(same[:10])
+            profiled = same[:OP_PROFILE_STEPS]
+            left = iter(profiled)
             measured["ops"] = op_profile.per_call(
-                lambda: self.model.train_on_batch(*next(profiled)),
-                min(10, len(same)))
+                lambda: self.model.train_on_batch(*next(left)),
+                len(profiled))
 
     with tempfile.TemporaryDirectory() as workdir:
         trainer.train(inputs.config, os.path.join(workdir, "run"),
@@ -322,7 +327,9 @@ def child_profile(workload, steps=40, warmup=10):
             "first_step_seconds": round(measured["first_step"], 2),
             "pipeline_batch_seconds": round(pipeline_seconds, 4),
             "step_gflop": round(gflop(timed), 1),
-            "op_profile_step_gflop": round(gflop(timed[:10]), 1),
+            "op_profile_steps": len(timed[:OP_PROFILE_STEPS]),
+            "op_profile_step_gflop": round(
+                gflop(timed[:OP_PROFILE_STEPS]), 1),
             "tokenize_seconds": round(inputs.tokenize_seconds, 2)}
 
 
@@ -503,7 +510,8 @@ def report(results, machine, pipeline_rate, shape, workload, profile):
         if ops:
             total = sum(ops.values())
             lines += ["", "The compiled step's op time by kind (TF's "
-                      "profiler, 10 of the same batches; summed over TF's "
+                      f"profiler, {p['op_profile_steps']} of the same "
+                      "batches; summed over TF's "
                       "threads, so ops run side by side both count):", "",
                       "| kind of op | op s/step | share of op time |",
                       "|---|---|---|"]
