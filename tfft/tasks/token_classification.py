@@ -299,7 +299,11 @@ class TokenClassification(Task):
         vocabulary = sorted({w for words in sentences for w in words})
         pieces = dict(zip(vocabulary, tokenizer.tokenize_words(vocabulary)))
         unk = [tokenizer.unk_id]
-        tags = dataset[TAG_IDS] if TAG_IDS in dataset.column_names else None
+        # One read of the column: indexing a `datasets` Column reads Arrow
+        # per call (per word below: featurizing 7,553 CoNLL sentences
+        # took 20.8 s, 4.9 s with the list).
+        tags = (dataset[TAG_IDS][:] if TAG_IDS in dataset.column_names
+                else None)
         continue_id = self._continuation_ids()
         length = d.max_length - 2  # room for [CLS] and [SEP]
         columns = {k: [] for k in ("input_ids", "token_type_ids", WORD_IDS,
