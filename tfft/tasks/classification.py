@@ -240,8 +240,10 @@ class TextClassification(Task):
         del features, options
         raw_dataset = examples
         probs = softmax(outputs)
-        columns = {c: raw_dataset[c] for c in self.text_columns}
-        truth = raw_dataset[LABELS] if LABELS in raw_dataset.column_names \
+        # Lists: indexing a `datasets` Column reads Arrow per call (1,500
+        # rows: 0.25 s against 1 ms).
+        columns = {c: raw_dataset[c][:] for c in self.text_columns}
+        truth = raw_dataset[LABELS][:] if LABELS in raw_dataset.column_names \
             else None
         records = []
         for i, row_probs in enumerate(probs):
