@@ -103,6 +103,61 @@ def test_ctrl_c_is_130_whatever_error_a_library_makes_of_it(tmp_path):
         "command")
 
 
+SWALLOWING_FIT = """
+import os, signal, sys
+import numpy as np, tf_keras
+from tfft.callbacks.ctrl_c import ReraiseCtrlC
+from tfft.cli import common
+
+class Garbage:  # Ctrl-C lands while Python runs its __del__
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        sum(range(10000))  # the handler runs here; its raise is ignored
+
+def main(argv):
+    def at_batch_end(batch, logs):
+        print(batch, flush=True)
+        if batch == 3:
+            Garbage()
+    model = tf_keras.Sequential([tf_keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    callbacks = [tf_keras.callbacks.LambdaCallback(
+        on_train_batch_end=at_batch_end)]
+    if sys.argv[1] == "reraise":
+        callbacks.append(ReraiseCtrlC(common.ctrl_c_pressed))
+    model.fit(np.ones((64, 2)), np.ones(64), batch_size=8, epochs=1,
+              verbose=0, callbacks=callbacks)
+
+common.run_app(main)
+"""
+
+
+def test_ctrl_c_that_a_del_method_swallows_still_stops_training(tmp_path):
+    """Python ignores an exception a `__del__` raises, a signal handler's
+    KeyboardInterrupt too: fit would go on to the end (the control run
+    shows it does). `tfft-train` gives fit `ReraiseCtrlC`."""
+    script = tmp_path / "swallowing_fit.py"
+    script.write_text(SWALLOWING_FIT)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    runs = {how: subprocess.Popen(
+        [sys.executable, str(script), how], cwd=REPO, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for how in ("reraise", "control")}
+    ended = {how: (proc.communicate(timeout=300), proc.returncode)
+             for how, proc in runs.items()}
+    for how in runs:
+        (stdout, stderr), _ = ended[how]
+        assert "Exception ignored in" in stderr, stderr[-3000:]
+    (stdout, stderr), code = ended["control"]
+    assert code == 0 and stdout.split() == [str(b) for b in range(8)]
+    (stdout, stderr), code = ended["reraise"]
+    assert code == 130, stderr[-3000:]
+    assert stdout.split() == ["0", "1", "2", "3"]
+    assert stderr.strip().splitlines()[-1] == (
+        "error: interrupted; nothing half-written was kept; rerun the same "
+        "command")
+
+
 def test_run_app_turns_a_bug_into_one_line(tmp_path):
     script = tmp_path / "broken_command.py"
     script.write_text(

@@ -116,20 +116,29 @@ def run_app(main, outputs=None, left_behind=None) -> None:
         fail(message, code)
 
 
+_CTRL_C = []  # the SIGINTs run_app's handler received
+
+
+def ctrl_c_pressed() -> bool:
+    """Whether Ctrl-C was pressed during this command, even where the
+    KeyboardInterrupt it raised was swallowed (a `__del__` method's is;
+    see `tfft.callbacks.ctrl_c`)."""
+    return bool(_CTRL_C)
+
+
 def _track_ctrl_c() -> list:
     """Python's own SIGINT handling (KeyboardInterrupt), plus a record
     that it happened: a library that runs Python inside its own call (a
     TensorFlow callback) may surface the KeyboardInterrupt as its own
-    error, and the command was still interrupted."""
-    received = []
+    error, or swallow it, and the command was still interrupted."""
 
     def handler(signum, frame):
-        received.append(signum)
+        _CTRL_C.append(signum)
         signal.default_int_handler(signum, frame)
 
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, handler)
-    return received
+    return _CTRL_C
 
 
 def _ask(question, default):

@@ -60,9 +60,11 @@ def main(argv):
     common.require_flags(config=_CONFIG.value is not None,
                          workdir=_WORKDIR.value)
     prepared = preflight(_CONFIG.value, _WORKDIR.value)
-    from tfft.training import trainer  # imports TensorFlow
+    from tfft.callbacks.ctrl_c import ReraiseCtrlC  # imports TensorFlow
+    from tfft.training import trainer
 
     results = trainer.train(_CONFIG.value, _WORKDIR.value,
+                            callbacks=[ReraiseCtrlC(common.ctrl_c_pressed)],
                             prepared=prepared,
                             command=shlex.join(["tfft-train", *sys.argv[1:]]))
     summary = {split: {k: v for k, v in metrics.items() if k != "per_class"}

@@ -1,0 +1,33 @@
+import pytest
+import tf_keras
+
+from tfft.callbacks.ctrl_c import ReraiseCtrlC
+
+
+def test_hooks_raise_once_pressed():
+    pressed = []
+    reraise = ReraiseCtrlC(lambda: bool(pressed))
+    for hook in (reraise.on_train_batch_end, reraise.on_test_batch_end,
+                 reraise.on_predict_batch_end):
+        hook(0, {"loss": 0.5})  # not pressed: nothing happens
+    pressed.append(2)
+    for hook in (reraise.on_train_batch_end, reraise.on_test_batch_end,
+                 reraise.on_predict_batch_end):
+        with pytest.raises(KeyboardInterrupt):
+            hook(1, {"loss": 0.5})
+
+
+def test_inside_keras3_fit_stops_at_the_batch_that_saw_the_press(kit):
+    """tf_keras' fit: tests/cli/test_failures.py, with a real signal."""
+    k = kit("keras_hub")
+    pressed, trained = [], []
+
+    def record(batch, logs):
+        trained.append(batch)
+        if batch == 3:  # as if a swallowed Ctrl-C was recorded here
+            pressed.append(2)
+
+    with pytest.raises(KeyboardInterrupt):
+        k.fit([tf_keras.callbacks.LambdaCallback(on_train_batch_end=record),
+               ReraiseCtrlC(lambda: bool(pressed))], epochs=3)
+    assert trained == [0, 1, 2, 3]
