@@ -17,9 +17,11 @@ def test_hooks_raise_once_pressed():
             hook(1, {"loss": 0.5})
 
 
-def test_inside_keras3_fit_stops_at_the_batch_that_saw_the_press(kit):
+def test_inside_keras3_fit_stops_at_the_batch_that_saw_the_press():
     """tf_keras' fit: tests/cli/test_failures.py, with a real signal."""
-    k = kit("keras_hub")
+    import keras
+    import numpy as np
+
     pressed, trained = [], []
 
     def record(batch, logs):
@@ -27,7 +29,12 @@ def test_inside_keras3_fit_stops_at_the_batch_that_saw_the_press(kit):
         if batch == 3:  # as if a swallowed Ctrl-C was recorded here
             pressed.append(2)
 
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
     with pytest.raises(KeyboardInterrupt):
-        k.fit([tf_keras.callbacks.LambdaCallback(on_train_batch_end=record),
-               ReraiseCtrlC(lambda: bool(pressed))], epochs=3)
+        model.fit(np.ones((64, 2)), np.ones(64), batch_size=8, epochs=3,
+                  verbose=0, callbacks=[
+                      tf_keras.callbacks.LambdaCallback(
+                          on_train_batch_end=record),
+                      ReraiseCtrlC(lambda: bool(pressed))])
     assert trained == [0, 1, 2, 3]
