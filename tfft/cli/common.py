@@ -130,14 +130,22 @@ def _track_ctrl_c() -> list:
     """Python's own SIGINT handling (KeyboardInterrupt), plus a record
     that it happened: a library that runs Python inside its own call (a
     TensorFlow callback) may surface the KeyboardInterrupt as its own
-    error, or swallow it, and the command was still interrupted."""
+    error, or swallow it, and the command was still interrupted.
+    Python prints a KeyboardInterrupt it ignores (raised in a `__del__`
+    method) with its traceback; that print is dropped, since the record
+    stands for it (`tfft-train` stops at the next batch end)."""
 
     def handler(signum, frame):
         _CTRL_C.append(signum)
         signal.default_int_handler(signum, frame)
 
+    def unraisable(info):
+        if not (_CTRL_C and isinstance(info.exc_value, KeyboardInterrupt)):
+            printing(info)
+
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, handler)
+        printing, sys.unraisablehook = sys.unraisablehook, unraisable
     return _CTRL_C
 
 
