@@ -8,10 +8,11 @@ class ReraiseCtrlC(tf_keras.callbacks.Callback):
     validation or prediction) after `pressed()` turns true.
 
     Python runs a SIGINT handler wherever the main thread happens to be.
-    When that is a `__del__` method, a weakref callback or the garbage
-    collector (TensorFlow runs many of them between steps), the handler's
+    When that is a `__del__` method or a weakref callback, the handler's
     KeyboardInterrupt is printed as "Exception ignored in ..." and fit
-    carries on to the end. A handler that records the signal and this
+    carries on to the end. They run often: a `tfft-train` of the CLI
+    tests' size (10 tiny epochs) ran ~1,900 `__del__` calls in its main
+    thread (TensorFlow's function objects, datasets, regex, tqdm). A handler that records the signal and this
     callback make Ctrl-C stop training anyway. tfft's CLI records it; in
     your own code::
 
