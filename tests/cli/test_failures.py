@@ -111,8 +111,8 @@ from tfft.cli import common
 
 class Garbage:  # Ctrl-C lands while Python runs its __del__
     def __del__(self):
-        os.kill(os.getpid(), signal.SIGINT)
-        sum(range(10000))  # the handler runs here; its raise is ignored
+        signal.raise_signal(signal.SIGINT)  # to this thread: the handler
+        sum(range(10000))  # runs here, and its raise is ignored
 
 class Broken:
     def __del__(self):
