@@ -12,9 +12,9 @@ class ReraiseCtrlC(tf_keras.callbacks.Callback):
     KeyboardInterrupt is printed as "Exception ignored in ..." and fit
     carries on to the end. They run often: a `tfft-train` of the CLI
     tests' size (10 tiny epochs) ran ~1,900 `__del__` calls in its main
-    thread (TensorFlow's function objects, datasets, regex, tqdm). A handler that records the signal and this
-    callback make Ctrl-C stop training anyway. tfft's CLI records it; in
-    your own code::
+    thread (TensorFlow's function objects, datasets, regex, tqdm). A
+    handler that records the signal and this callback make Ctrl-C stop
+    training anyway. tfft's CLI records it; in your own code::
 
         pressed = []
         def handler(signum, frame):
