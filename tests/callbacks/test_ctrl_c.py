@@ -7,12 +7,12 @@ from tfft.callbacks.ctrl_c import ReraiseCtrlC
 def test_hooks_raise_once_pressed():
     pressed = []
     reraise = ReraiseCtrlC(lambda: bool(pressed))
-    for hook in (reraise.on_train_batch_end, reraise.on_test_batch_end,
-                 reraise.on_predict_batch_end):
+    hooks = (reraise.on_train_batch_end, reraise.on_test_batch_end,
+             reraise.on_predict_batch_end)
+    for hook in hooks:
         hook(0, {"loss": 0.5})  # not pressed: nothing happens
     pressed.append(2)
-    for hook in (reraise.on_train_batch_end, reraise.on_test_batch_end,
-                 reraise.on_predict_batch_end):
+    for hook in hooks:
         with pytest.raises(KeyboardInterrupt):
             hook(1, {"loss": 0.5})
 

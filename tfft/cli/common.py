@@ -102,7 +102,7 @@ def run_app(main, outputs=None, left_behind=None) -> None:
     from absl import app
 
     quiet_libraries()
-    interrupted = _track_ctrl_c()
+    _track_ctrl_c()
     try:
         app.run(main, flags_parser=parse_flags)
     except SystemExit:
@@ -112,7 +112,7 @@ def run_app(main, outputs=None, left_behind=None) -> None:
             raise
         code, message = failures.describe(
             e, _ask(outputs, []), _ask(left_behind, ""),
-            interrupted=bool(interrupted))
+            interrupted=ctrl_c_pressed())
         fail(message, code)
 
 
@@ -126,7 +126,7 @@ def ctrl_c_pressed() -> bool:
     return bool(_CTRL_C)
 
 
-def _track_ctrl_c() -> list:
+def _track_ctrl_c() -> None:
     """Python's own SIGINT handling (KeyboardInterrupt), plus a record
     that it happened: a library that runs Python inside its own call (a
     TensorFlow callback) may surface the KeyboardInterrupt as its own
@@ -146,7 +146,6 @@ def _track_ctrl_c() -> list:
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, handler)
         printing, sys.unraisablehook = sys.unraisablehook, unraisable
-    return _CTRL_C
 
 
 def _ask(question, default):
