@@ -1,4 +1,4 @@
-"""The shared pieces of the task contract: `token_loss`."""
+"""The shared pieces of the task contract: `token_loss`, `column_values`."""
 
 import keras
 import numpy as np
@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 import tf_keras
 
+from tfft.tasks.base import column_values
 from tfft.tasks.base import token_loss
 
 # Two rows (one per replica under two): 1 and 4 labelled tokens.
@@ -84,3 +85,12 @@ def test_token_loss_is_the_mean_over_the_global_batchs_tokens(k, tmp_path):
     for e, s, m in zip(expected, single, mirrored):
         np.testing.assert_allclose(s, e, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(m, e, rtol=1e-5, atol=1e-6)
+
+
+def test_column_values_is_a_plain_list_or_none_for_a_missing_column():
+    import datasets
+
+    rows = datasets.Dataset.from_dict({"text": ["a", "b"], "label": [1, 0]})
+    labels = column_values(rows, "label")
+    assert type(labels) is list and labels == [1, 0]
+    assert column_values(rows.remove_columns("label"), "label") is None

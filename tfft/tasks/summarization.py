@@ -28,6 +28,7 @@ from absl import logging
 from tfft.data import sources
 from tfft.errors import UserError
 from tfft.tasks.base import Task
+from tfft.tasks.base import column_values
 from tfft.tasks.base import token_loss
 
 SOURCE, TARGET = "source", "target"
@@ -275,8 +276,7 @@ class Summarization(Task):
     def predictions(self, outputs, features, examples, **options) -> list:
         del features, options
         sources = examples[SOURCE][:]  # whole columns: rows are slow
-        targets = (examples[TARGET][:] if TARGET in examples.column_names
-                   else None)
+        targets = column_values(examples, TARGET)
         records = []
         for i, summary in enumerate(outputs):
             record = {SOURCE: sources[i], "summary": summary}

@@ -25,6 +25,7 @@ from tfft.data.windows import windows
 from tfft.errors import UserError
 from tfft.tasks.base import EXAMPLE_ID
 from tfft.tasks.base import Task
+from tfft.tasks.base import column_values
 from tfft.tasks.base import dense_head
 from tfft.tasks.base import label_config
 from tfft.tasks.base import token_loss
@@ -299,12 +300,7 @@ class TokenClassification(Task):
         vocabulary = sorted({w for words in sentences for w in words})
         pieces = dict(zip(vocabulary, tokenizer.tokenize_words(vocabulary)))
         unk = [tokenizer.unk_id]
-        # One read of the column: indexing a `datasets` Column reads Arrow
-        # per call (once per word below: 7,553 CoNLL sentences took
-        # 20.8 s from the log's "Examples" to "Features", model build
-        # included; 4.9 s with the list).
-        tags = (dataset[TAG_IDS][:] if TAG_IDS in dataset.column_names
-                else None)
+        tags = column_values(dataset, TAG_IDS)  # read once, not per word
         continue_id = self._continuation_ids()
         length = d.max_length - 2  # room for [CLS] and [SEP]
         columns = {k: [] for k in ("input_ids", "token_type_ids", WORD_IDS,
@@ -494,8 +490,7 @@ class TokenClassification(Task):
         sentences, spans = self.words(examples)
         texts = examples[TEXT][:] if spans is not None else None
         names = self.label_names
-        gold = (examples[TAG_IDS][:] if TAG_IDS in examples.column_names
-                else None)
+        gold = column_values(examples, TAG_IDS)
         if aggregation_strategy == "simple":
             token_tags = self._token_entities(outputs, features, len(examples))
         else:
