@@ -98,8 +98,7 @@ def test_traced_generation_equals_eager_generate(model, options):
     np.testing.assert_array_equal(compiled(ids[2:3], mask[2:3]).numpy(),
                                   got[2:3])
     np.testing.assert_array_equal(compiled(ids[:2, :3], mask[:2, :3]).numpy(),
-                                  Generator(model, pad_id=PAD, **options)(
-                                      ids[:2, :3], mask[:2, :3]).numpy())
+                                  generator(ids[:2, :3], mask[:2, :3]).numpy())
     # One compilation (5 rows of 7 -> 8 x 8): the smaller inputs ran in it.
     assert ids.shape == (5, 7) and compiled._shapes == [(8, 8)]
 
