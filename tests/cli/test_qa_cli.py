@@ -1,7 +1,8 @@
 """Question answering through the console scripts: configs/qa_files.py
-on JSONL files with no code (the shared `qa_run`), then evaluate, predict
-(run folder and SavedModel) and export as a user runs them, and bad input
-as one line with exit code 2."""
+on JSONL files with no code (the shared `qa_run`), then evaluate, export
+and predict from the SavedModel as a user runs them (and the run folder's
+predictions by the function tfft-predict runs), and bad input as one line
+with exit code 2."""
 
 import json
 import os
