@@ -24,10 +24,11 @@ KINDS = (
     ("optimizer (AdamW, clipping, weight decay)",
      lambda name, kind: re.search(r"adam|optimizer|clip|global_norm", name)),
     ("dense matmuls (projections, FFN, head)",
-     lambda name, kind: kind in ("MatMul", "Einsum", "_MklMatMul",
-                                 "_FusedMatMul", "_MklFusedMatMul")),
+     lambda name, kind: _base_type(kind) in ("MatMul", "Einsum")),
     ("attention matmuls (QK^T, AV)",
-     lambda name, kind: kind.startswith(("BatchMatMul", "_MklBatchMatMul"))),
+     lambda name, kind: _base_type(kind).startswith("BatchMatMul")),
+    ("bias adds (dense layers)",
+     lambda name, kind: _base_type(kind).startswith("BiasAdd")),
     ("GELU", lambda name, kind: "gelu" in name),
     ("LayerNorm", lambda name, kind: re.search(r"layer_?norm", name)),
     ("softmax and mask", lambda name, kind: "softmax" in name),
@@ -37,6 +38,13 @@ KINDS = (
     ("other", lambda name, kind: True),
 )
 _OP_EVENT = re.compile(r"([^:\s]+):([A-Za-z_]\w*)")
+
+
+def _base_type(op_type: str) -> str:
+    """The op type under oneDNN's and the remapper's rewrites, which
+    depend on the CPU: `_MklEinsum`, `_MklNativeFusedMatMul`,
+    `_MklBatchMatMulV2` are Einsum, MatMul, BatchMatMulV2."""
+    return re.sub(r"^(_Mkl)?(Native)?(_?Fused)?", "", op_type)
 
 
 def kind_of(op_name: str, op_type: str) -> str:
