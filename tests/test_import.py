@@ -74,3 +74,30 @@ def test_a_keras_hub_run_imports_neither_transformers_nor_torch(
         [sys.executable, "-c", RUN, *files, tiny_bert, str(tmp_path / "run")],
         check=True, capture_output=True, text=True).stdout
     assert json.loads(out.splitlines()[-1]) == []
+
+
+LEAN = """
+import importlib.util, json, sys
+from tfft.cli import common
+
+def main(argv):
+    import keras_hub, tensorflow, tf_keras  # what a keras_hub run loads
+    from keras_hub.src.metrics import rouge_base
+    skipped = {"sklearn", "rouge_score", "nltk"} - set(sys.modules)
+    import rouge_score.rouge_scorer, sklearn  # anyone else still gets them
+    print(json.dumps([sorted(skipped), rouge_base.rouge_scorer is None,
+                      importlib.util.find_spec("sklearn") is not None,
+                      rouge_score.rouge_scorer.RougeScorer.__name__]))
+
+common.run_app(main)
+"""
+
+
+def test_commands_skip_what_keras_and_keras_hub_import_for_unused_features():
+    """Start-up: a command's process does not load Keras' scikit-learn
+    wrappers' sklearn, nor keras-hub's ROUGE metrics' rouge_score and
+    nltk (half a second), and any other import of them still works."""
+    out = subprocess.run([sys.executable, "-c", LEAN], check=True,
+                         capture_output=True, text=True).stdout
+    assert json.loads(out.splitlines()[-1]) == [
+        ["nltk", "rouge_score", "sklearn"], True, True, "RougeScorer"]

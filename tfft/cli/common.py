@@ -6,6 +6,7 @@
 gives (2 bad input, 130 interrupted, 1 a bug), never with a traceback.
 """
 
+import importlib.abc
 import importlib.util
 import os
 import signal
@@ -30,6 +31,51 @@ def quiet_libraries() -> None:
     os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+# Modules Keras and keras-hub try to import as they load, for features no
+# tfft command uses, and that a command's process then does without: Keras'
+# scikit-learn wrappers (`keras.wrappers`: sklearn, with scipy, 0.5 s) and
+# keras-hub's ROUGE metrics (`keras_hub.metrics`: rouge_score, with nltk,
+# 0.15 s; tfft's own ROUGE imports rouge_score itself when it scores).
+# Both libraries catch the ImportError and load without the feature.
+OPTIONAL_IMPORTS = {"sklearn": "keras.", "rouge_score": "keras_hub."}
+_IMPORT_MACHINERY = ("importlib._bootstrap", "_frozen_importlib",
+                     "importlib._bootstrap_external",
+                     "_frozen_importlib_external")
+
+
+class _SkipOptionalImports(importlib.abc.MetaPathFinder):
+    """Refuses an `import` of a module in OPTIONAL_IMPORTS made by the
+    library named there: the module's own code, or anyone else's import,
+    or `importlib.util.find_spec`, still finds it."""
+
+    def find_spec(self, name, path=None, target=None):
+        library = OPTIONAL_IMPORTS.get(name)
+        if library and _importer().startswith(library):
+            raise ModuleNotFoundError(
+                f"{name} is not loaded by tfft's commands for {library[:-1]}",
+                name=name)
+        return None
+
+
+def _importer() -> str:
+    """The module whose `import` statement is being run ("" if none)."""
+    frame, importing = sys._getframe(2), False
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module not in _IMPORT_MACHINERY:
+            return module if importing else ""
+        importing = importing or frame.f_code.co_name == "_find_and_load"
+        frame = frame.f_back
+    return ""
+
+
+def skip_optional_imports() -> None:
+    """Start-up: this process will not load OPTIONAL_IMPORTS for the
+    libraries named there (CLI only: a process of tfft's own)."""
+    if not any(isinstance(f, _SkipOptionalImports) for f in sys.meta_path):
+        sys.meta_path.insert(0, _SkipOptionalImports())
 
 
 def fail(message: str, code: int = EXIT_USER_ERROR) -> None:
@@ -102,6 +148,7 @@ def run_app(main, outputs=None, left_behind=None) -> None:
     from absl import app
 
     quiet_libraries()
+    skip_optional_imports()
     _track_ctrl_c()
     try:
         app.run(main, flags_parser=parse_flags)

@@ -73,7 +73,7 @@ def generation(w, workdir, precision=""):
 def run(w):
     import tempfile
 
-    clock = wl.Clock()
+    clock = wl.tfft_clock()
     from tfft.training import precision
     from tfft.training import trainer
 

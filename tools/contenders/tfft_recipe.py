@@ -26,7 +26,7 @@ def run_config(w, config_for, name):
     trained by tfft's trainer, scored on the test file every
     `eval_every` steps with the clock stopped. The clock starts before
     tfft is imported."""
-    clock = wl.Clock()
+    clock = wl.tfft_clock()
     from tfft.training import precision
     from tfft.training import trainer
 

@@ -69,6 +69,16 @@ def read_rows(path):
 FINE_THEN_COARSE = 5
 
 
+def tfft_clock() -> "Clock":
+    """A started Clock, in a process set up as `tfft-train` sets up its
+    own before it imports TensorFlow (`tfft.cli.common.run_app`: optional
+    imports of Keras and keras-hub skipped)."""
+    from tfft.cli import common
+
+    common.skip_optional_imports()
+    return Clock()
+
+
 class Clock:
     """Training time without the benchmark's evaluations.
 
@@ -321,7 +331,7 @@ def tfft_task_contender(w, config_for, metric, describe) -> dict:
     import os
     import tempfile
 
-    clock = Clock()
+    clock = tfft_clock()
     from tfft.training import precision
     from tfft.training import trainer
 
