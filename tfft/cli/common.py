@@ -46,9 +46,9 @@ _IMPORT_MACHINERY = ("importlib._bootstrap", "_frozen_importlib",
 
 
 class _SkipOptionalImports(importlib.abc.MetaPathFinder):
-    """Refuses an `import` of a module in OPTIONAL_IMPORTS made by the
-    library named there: the module's own code, or anyone else's import,
-    or `importlib.util.find_spec`, still finds it."""
+    """Refuses an `import` statement of a module in OPTIONAL_IMPORTS when
+    it runs in the library named there. An import from anywhere else, and
+    `importlib.util.find_spec`, still find the module."""
 
     def find_spec(self, name, path=None, target=None):
         library = OPTIONAL_IMPORTS.get(name)
