@@ -42,14 +42,15 @@ way, 125 each). Training examples (sentences or passages) per second:
   bf16, 3e-4 (here)   .812/.865/.879 .859 165.7   .776/.890/.908 .884 25.5
   float32, 2e-4       .797/.871/.880 .851 140.5
   not length-grouped  .796/.866/.890 .858  88.8   .785/.901/.904 .871 20.4
-3e-4 ties 2e-4 on sentences (-0.003 validation, +0.012 test) and beats it
-on passages (+0.011, +0.017), which have 4x fewer optimizer steps per
+3e-4 ties 2e-4 on sentences (-0.003 validation, +0.012 test) and beats
+it on passages (+0.011, +0.017), which have 4x fewer optimizer steps per
 epoch; on 500 passages (94 steps in all) it was 0.367 against 0.337 and
-1e-4 fell to 0.135 in its third epoch. bfloat16 ("auto") trains 1.2x the sentences/s of
-float32 at the same F1. Batches of unsorted lengths scored 0.7-0.8 points
-higher on validation (within one run's noise on 1,000 sentences) at
-1.9x (sentences) and 1.3x (passages) the time: length grouping stays.
-Epochs stay at 3: the third still gained 1.3-1.8 points on both.
+1e-4 fell to 0.135 in its third epoch. bfloat16 ("auto") trains 1.2x the
+sentences/s of float32 at the same F1. Batches of unsorted lengths
+scored 0.7-0.8 points higher on validation (within one run's noise on
+1,000 sentences) at 1.9x (sentences) and 1.3x (passages) the time:
+length grouping stays. Epochs stay at 3: the third still gained 1.3-1.8
+points on both.
 """
 
 from tfft.config import default_config

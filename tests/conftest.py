@@ -13,6 +13,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import dataclasses  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
+import signal  # noqa: E402
 import time  # noqa: E402
 
 import pytest  # noqa: E402
@@ -25,6 +26,14 @@ tf.config.set_logical_device_configuration(
 
 from tfft import assets  # noqa: E402
 from tfft.config import default_config  # noqa: E402
+
+# A suite started in the background by a shell without job control (for
+# one, `nohup pytest &` in a script) inherits SIGINT ignored, and so would
+# every command the Ctrl-C tests start and interrupt: Python keeps an
+# ignored SIGINT ignored, as tfft's commands do. Caught here, it is reset
+# to the default in the xdist workers and the commands they start.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # .ci/run sets TFFT_SLOW_DEADLINE (Unix time) so the slow tests end within
 # CI's budget: a slow test is skipped, saying so, when less than
