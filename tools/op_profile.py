@@ -33,7 +33,7 @@ KINDS = (
     ("LayerNorm", lambda name, kind: re.search(r"layer_?norm", name)),
     ("softmax and mask", lambda name, kind: "softmax" in name),
     ("dropout", lambda name, kind: "dropout" in name),
-    ("transposes", lambda name, kind: kind in ("Transpose", "_MklTranspose")),
+    ("transposes", lambda name, kind: _base_type(kind) == "Transpose"),
     ("embeddings", lambda name, kind: "embedding" in name),
     ("other", lambda name, kind: True),
 )
