@@ -96,6 +96,24 @@ def test_an_encoder_only_checkpoint_needs_the_warm_start(tiny_bert):
     config_lib.validate(c)
 
 
+def test_the_warm_started_encoders_pooler_does_not_train(tiny_bert):
+    """BERT2BERT's decoder reads the encoder's sequence, never its pooler:
+    the pooler is frozen in the model that trains (no optimizer slots, no
+    "gradients do not exist" warning at every trace), and kept."""
+    from tfft.models import hf
+
+    c = config(tiny_bert)
+    c.model.encoder_decoder = True
+    model = hf.build(str(tiny_bert), c.model, get_task("summarization", c))
+    trainable = [v.name for v in model.trainable_variables]
+    frozen = [v.name for v in model.non_trainable_variables]
+    assert any("encoder/bert/embeddings" in n for n in trainable)
+    assert any("crossattention" in n for n in trainable)
+    assert not [n for n in trainable if "pooler" in n]
+    assert sorted(n.split("/")[-1] for n in frozen
+                  if "encoder/bert/pooler" in n) == ["bias:0", "kernel:0"]
+
+
 @pytest.mark.parametrize("field, value", [("head_lr_multiplier", 10.0),
                                           ("layer_lr_decay", 0.8)])
 def test_discriminative_learning_rates_are_refused(tiny_bert, field, value):

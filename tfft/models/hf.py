@@ -312,7 +312,6 @@ def _seq2seq(path, config, model_config):
             "BART, ...), or set --config.model.encoder_decoder=true to "
             "warm-start one from it (BERT2BERT)")
     encoder = _instantiate(transformers.TFAutoModel, path, config, init)
-    pooling.freeze_unused_pooler(encoder, "cls")
     decoder_config = copy.deepcopy(config)
     decoder_config.is_decoder = True
     decoder_config.add_cross_attention = True
@@ -330,6 +329,11 @@ def _seq2seq(path, config, model_config):
     model(model.dummy_inputs, training=False)
     model.encoder.set_weights(encoder.get_weights())
     model.decoder.set_weights(decoder.get_weights())
+    # The decoder reads the encoder's sequence, never its pooler: frozen
+    # (in the model that trains, after the copy, which follows weight
+    # order), it neither draws a "gradients do not exist" warning nor
+    # keeps optimizer slots.
+    pooling.freeze_unused_pooler(model.encoder, "cls")
     tokenizer = load_tokenizer(path)
     model.config.decoder_start_token_id = tokenizer.start_id
     model.config.eos_token_id = tokenizer.end_id
