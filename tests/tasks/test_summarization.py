@@ -66,10 +66,26 @@ def test_targets_are_labels_and_the_decoder_reads_them_shifted(tiny_bert):
         {"document": ["the movie was fun"], "summary": ["fun movie"]}),
         "train")
     feature = task.tokenize(data, tokenizer)[0]
-    labels = tokenizer.encode(["fun movie"], max_length=16)["input_ids"][0]
-    assert feature["labels"] == labels
-    assert feature["decoder_input_ids"] == [tokenizer.decoder_start_id,
-                                            *labels[:-1]]
+    ids = tokenizer.encode(["fun movie"], max_length=16)["input_ids"][0]
+    # BERT's [CLS] starts the text and is the decoder's start: the labels
+    # do not repeat it (a decoder taught [CLS] -> [CLS] loops on it).
+    assert ids[0] == tokenizer.decoder_start_id == tokenizer.start_id
+    assert feature["labels"] == ids[1:]
+    assert tokenizer.decode(feature["labels"]) == "fun movie"
+    assert feature["labels"][-1] == tokenizer.end_id
+    assert feature["decoder_input_ids"] == ids[:-1]
+
+
+@pytest.mark.parametrize("ids, start, labels", [
+    ([101, 7, 8, 102], 101, [7, 8, 102]),  # BERT2BERT: [CLS] is the start
+    ([7, 8, 1], 0, [7, 8, 1]),  # T5: no start token; decoder starts on pad
+    ([0, 7, 8, 2], 2, [0, 7, 8, 2]),  # BART: <s> text </s>; decoder on </s>
+    ([101, 102], 101, [102]),  # an empty target still ends
+])
+def test_labels_drop_only_a_leading_decoder_start(ids, start, labels):
+    from tfft.tasks.summarization import target_labels
+
+    assert target_labels(ids, start) == labels
 
 
 @pytest.mark.parametrize("rows, message", [

@@ -1,7 +1,8 @@
 """Summarization (seq2seq): a source text in, a generated text out.
 
 The model is an encoder-decoder trained with teacher forcing: the target's
-ids are the labels, and the decoder reads them shifted right behind the
+ids are the labels (less a leading copy of the decoder start token:
+`target_labels`), and the decoder reads them shifted right behind the
 model's decoder start token (as transformers' `shift_tokens_right`); the
 loss ignores padding. Evaluation generates (greedy or beam search, the
 `generate.*` config) and scores ROUGE-1/2/L/Lsum (`tfft.metrics`'s `rouge`,
@@ -73,6 +74,17 @@ def _has_decoder(path) -> bool:
         return True
     return bool(config.get("is_encoder_decoder")) or config.get(
         "model_type") == "encoder-decoder"
+
+
+def target_labels(ids: list, decoder_start_id: int) -> list:
+    """The labels of a tokenized target: its ids, without a leading copy
+    of the decoder's start token. A BERT tokenizer starts every text with
+    [CLS], which is also the decoder start of an encoder-decoder warm-
+    started from BERT: kept, it would teach the decoder that [CLS] follows
+    [CLS], and a model early in training then generates [CLS] forever
+    (empty texts). T5 targets have no start token and BART's start token
+    (<s>) differs from its decoder start (</s>): theirs stay whole."""
+    return ids[1:] if ids and ids[0] == decoder_start_id else list(ids)
 
 
 class Summarization(Task):
@@ -169,18 +181,20 @@ class Summarization(Task):
     def tokenize(self, dataset, tokenizer):
         d = self.config.data
         prefix = d.source_prefix
+        start = tokenizer.decoder_start_id
 
         def encode(batch):
             out = {"input_ids": tokenizer.encode(
                 [prefix + t for t in batch[SOURCE]],
                 max_length=d.max_source_length)["input_ids"]}
             if TARGET in batch:
-                labels = tokenizer.encode(
+                targets = tokenizer.encode(
                     batch[TARGET], max_length=d.max_target_length)[
                         "input_ids"]
+                labels = [target_labels(ids, start) for ids in targets]
                 out["labels"] = labels
-                out["decoder_input_ids"] = [
-                    [tokenizer.decoder_start_id] + ids[:-1] for ids in labels]
+                out["decoder_input_ids"] = [[start] + ids[:-1]
+                                            for ids in labels]
             return out
 
         return dataset.map(encode, batched=True, batch_size=1024,
