@@ -67,8 +67,9 @@ questions; precision stays "auto". Validation ROUGE-L still rose at
 epoch 3 on both sets: on small data more epochs pay (the ACLSum demo
 keeps the best of 20). Before the labels stopped repeating BERT's [CLS]
 (`tfft.tasks.summarization.target_labels`), every ACLSum run here
-generated nothing (a [CLS] loop; ROUGE 0); the question runs, whose
-greedy figures are the same within 0.3, did not loop.
+generated nothing (a [CLS] loop; ROUGE 0); the question runs did not
+loop (their greedy validation and test figures then were 22.0 and 21.4
+at 1e-4, 22.2 and 21.4 at 3e-4: within -0.8 to +1.0 of those above).
 """
 
 from tfft.config import default_config
