@@ -214,7 +214,7 @@ def test_early_stopping_and_restore_best_from_the_config(tiny_config,
     assert os.listdir(os.path.join(workdir, trainer.TENSORBOARD))
 
 
-def test_diverging_run_stops_with_a_clear_error_keeping_good_state(
+def test_diverging_run_stops_keeping_good_state_then_resumes_tracing_once(
         tiny_config, tmp_path):
     import numpy as np
     import tf_keras
@@ -240,6 +240,42 @@ def test_diverging_run_stops_with_a_clear_error_keeping_good_state(
     assert not run_folder.RunFolder(workdir).is_complete()
     latest = Checkpoints(workdir).latest()
     assert tuple(Checkpoints.read_state(latest)["position"]) == (1, 2)
+
+    # The same command again resumes from that checkpoint, mid-epoch: two
+    # `fit` calls (the rest of epoch 2, then epochs 3-10), whose batches
+    # come in many padded lengths. The train step is traced once for all
+    # of them: no retrace across lengths, epochs or segments.
+    class Traces(tf_keras.callbacks.Callback):
+        seen = []
+
+        def on_train_end(self, logs=None):
+            self.seen.append(tracing_counts(self.model.train_function))
+
+    results = trainer.train(tiny_config, workdir, callbacks=[Traces()])
+    assert results["test"]["accuracy"] >= 0.9
+    first, second = Traces.seen  # the same functions, each traced once
+    assert first and first == second == {k: 1 for k in first}, Traces.seen
+
+
+def tracing_counts(train_function) -> dict:
+    """{id: how often it was traced} of each tf.function behind a Keras
+    `train_function`: tf_keras' is one itself; Keras 3's closes over its
+    own."""
+    found, seen, todo = {}, set(), [train_function]
+    while todo:
+        fn = todo.pop()
+        if id(fn) in seen or not callable(fn):
+            continue
+        seen.add(id(fn))
+        if hasattr(fn, "experimental_get_tracing_count"):
+            found[id(fn)] = fn.experimental_get_tracing_count()
+            fn = getattr(fn, "_python_function", None)
+        for cell in getattr(fn, "__closure__", None) or ():
+            try:
+                todo.append(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+    return found
 
 
 def test_lora_run_saves_merged_weights_that_reload(tiny_config, tmp_path):
