@@ -114,3 +114,37 @@ def test_without_steps_per_epoch_the_logs_are_left_as_they_are(tmp_path):
     logs = {"loss": 3.0, "accuracy": 1.0}
     saver.on_epoch_end(0, logs)
     assert logs == {"loss": 3.0, "accuracy": 1.0}
+
+
+@pytest.mark.parametrize("family", ["keras_hub", "hf"])
+def test_in_the_background_inside_fit_each_checkpoint_is_its_batch(
+        kit, family, tmp_path):
+    """Every batch saves while the next trains: each checkpoint holds the
+    weights and optimizer state of the batch end it was asked at."""
+    k = kit(family)
+    at = {}
+
+    class Record(tf_keras.callbacks.Callback):  # runs just before the saver
+        def on_train_batch_end(self, batch, logs=None):
+            at[(self.epoch, batch + 1)] = [
+                v.numpy().copy() for v in saver._variables]
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+    checkpoints = Checkpoints(str(tmp_path), keep=3)
+    saver = Checkpointer(checkpoints, every_steps=1, steps_per_epoch=12,
+                         background=True)
+    k.fit([Record(), saver], epochs=2)
+    saver.wait()
+    assert len(saver.saved) == 24
+    for path in saver.saved[-3:-1]:  # mid-epoch (the last is an epoch end)
+        state = Checkpoints.read_state(path)
+        expected = at[tuple(state["position"])]
+        with np.load(f"{path}/variables.npz") as saved:
+            assert len(saved) == len(expected)
+            for i, value in enumerate(expected):
+                np.testing.assert_array_equal(saved[f"arr_{i}"], value)
+    # Training moved the weights after each of them.
+    assert any(not np.array_equal(a, b) for a, b in zip(
+        at[(1, 10)], at[(1, 11)]))

@@ -89,6 +89,55 @@ def test_failed_run_is_not_marked_complete(tiny_config, tmp_path):
     assert not run_folder.RunFolder(workdir).is_complete()
 
 
+def test_a_failure_after_training_keeps_the_last_checkpoint_for_the_rerun(
+        tiny_config, tmp_path, monkeypatch):
+    """The last checkpoint is written in the background while the test
+    split is evaluated; when what follows fails, it is on disk all the
+    same, and the rerun evaluates and writes without training again."""
+    import threading
+    import time
+
+    import tf_keras
+
+    from tfft.training.checkpoint import Checkpoints
+
+    tiny_config.train.epochs = 2
+    workdir = str(tmp_path / "run")
+    failed, failing = {}, threading.Event()
+    write = Checkpoints._write
+
+    def last_written_late(self, tensors, state_text, then=None):
+        if json.loads(state_text)["position"] == [2, 0]:
+            assert failing.wait(30)  # still writing when the error comes
+            time.sleep(0.5)
+        return write(self, tensors, state_text, then)
+
+    def disk_full(run, config, task, bundle, results, *args):
+        failed["test"] = results["test"]
+        failing.set()
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Checkpoints, "_write", last_written_late)
+    monkeypatch.setattr(trainer, "_write_results", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        trainer.train(tiny_config, workdir)
+    latest = Checkpoints(workdir).latest()
+    assert tuple(Checkpoints.read_state(latest)["position"]) == (2, 0)
+    monkeypatch.undo()
+
+    class Batches(tf_keras.callbacks.Callback):
+        trained = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            Batches.trained += 1
+
+    results = trainer.train(tiny_config, workdir, callbacks=[Batches()])
+    assert Batches.trained == 0
+    assert results["test"] == failed["test"]
+    assert run_folder.RunFolder(workdir).is_complete()
+    assert not os.path.exists(os.path.join(workdir, "checkpoints"))
+
+
 @pytest.mark.parametrize("family", KERAS_HUB_THEN_SLOW_HF)
 def test_mirrored_strategy_on_two_logical_cpus(tiny_config, tmp_path,
                                                family):

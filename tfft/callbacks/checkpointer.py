@@ -25,6 +25,12 @@ class Checkpointer(tf_keras.callbacks.Callback):
     whose loss or weights are NaN or infinite is never saved: the newest
     checkpoint stays the last good one.
 
+    `background=True` writes in a thread while training goes on (the
+    values are those of the save's moment, see `tfft.training.checkpoint`;
+    one write at a time): `fit` may return before the last write ends, so
+    call `wait()` before reading the checkpoints. tfft's trainer does, after
+    the test evaluation that the last write overlaps.
+
     `tfft.training.trainer` resumes from these checkpoints and feeds the
     data from the saved position. In your own `fit` code (either family)::
 
@@ -42,9 +48,10 @@ class Checkpointer(tf_keras.callbacks.Callback):
 
     def __init__(self, checkpoints, *, every_steps=0, start=Position(0, 0),
                  steps_per_epoch=None, stateful=(), epoch_logs=(),
-                 train_metrics=None):
+                 train_metrics=None, background=False):
         super().__init__()
         self.checkpoints = checkpoints
+        self.background = background
         self.every_steps = every_steps
         self.steps_per_epoch = steps_per_epoch
         self.position = Position(*start)
@@ -107,17 +114,27 @@ class Checkpointer(tf_keras.callbacks.Callback):
         return state
 
     def save(self):
-        path = self.checkpoints.save(self._variables, self.position,
-                                     self.state())
-        if path is None:
-            logging.warning("Not saving epoch %d, batch %d: the weights are "
-                            "not finite", self.position.epoch,
-                            self.position.batch)
-            return None
-        self.saved.append(path)
-        logging.info("Checkpoint %s at epoch %d, batch %d", path,
-                     self.position.epoch, self.position.batch)
-        return path
+        """Saves the state now (in the background: logs once written)."""
+        position = self.position
+
+        def written(path):
+            if path is None:
+                logging.warning("Not saving epoch %d, batch %d: the weights "
+                                "are not finite", position.epoch,
+                                position.batch)
+                return
+            self.saved.append(path)
+            logging.info("Checkpoint %s at epoch %d, batch %d", path,
+                         position.epoch, position.batch)
+
+        # In the background, an error is raised by the next save or wait().
+        self.checkpoints.save(self._variables, position, self.state(),
+                              background=self.background, then=written)
+
+    def wait(self):
+        """Waits for the background write in flight, if any (raises its
+        error)."""
+        self.checkpoints.wait()
 
 
 def _leaf_metrics(model) -> dict:

@@ -13,12 +13,19 @@ atomically, see `tfft.numbered_dirs`) holding:
 
 The learning rate is a function of the optimizer's step counter and the
 data order a function of (seed, epoch), so restoring these restores both.
+
+A save can write in the background: the values are read when it is called
+(a read of a variable shares its buffer; TensorFlow copies the variable
+when it is next updated, so the read keeps its values) and a thread writes
+them while training goes on.
 """
 
+import concurrent.futures
 import json
 import os
 
 import numpy as np
+import tensorflow as tf
 
 from tfft import keras_compat
 from tfft import numbered_dirs
@@ -62,28 +69,57 @@ class Checkpoints:
     def __init__(self, workdir: str, keep: int = 2, name: str = CHECKPOINTS):
         self.directory = os.path.join(workdir, name)
         self.keep = keep
+        self._writer = None  # the background writes' thread, once needed
+        self._writing = None  # the Future of the write in flight
 
     def latest(self):
         """The newest complete checkpoint's path, or None."""
         return numbered_dirs.latest(self.directory, STATE)
 
-    def save(self, variables, position: Position, state: dict):
+    def save(self, variables, position: Position, state: dict,
+             background: bool = False, then=None):
         """Writes a new checkpoint and returns its path; writes nothing and
-        returns None if a floating-point variable holds NaN or infinity."""
-        values = [np.asarray(v.numpy()) for v in variables]
-        if not all(np.isfinite(x).all() for x in values
-                   if np.issubdtype(x.dtype, np.floating)):
-            return None
+        returns None if a floating-point variable holds NaN or infinity.
 
-        def write(tmp):
-            os.makedirs(tmp)
-            np.savez(os.path.join(tmp, VARIABLES), *values)
-            with open(os.path.join(tmp, STATE), "w") as f:
-                json.dump(dict(state, position=list(position),
-                               variables=_describe(variables)), f)
+        `background=True` reads the values and `state` now, returns at once
+        a `concurrent.futures.Future` of that path and writes them in a
+        thread. One write runs at a time: the next `save` and `wait()`
+        wait for the one before. `then(path)`, if given, runs once the
+        write is done (in the thread), before `wait()` returns."""
+        self.wait()
+        values = [tf.convert_to_tensor(v) for v in variables]
+        text = json.dumps(dict(state, position=list(position),
+                               variables=_describe(variables)))
+        if not background:
+            return self._write(values, text, then)
+        if self._writer is None:
+            self._writer = concurrent.futures.ThreadPoolExecutor(
+                1, thread_name_prefix="tfft-checkpoint")
+        self._writing = self._writer.submit(self._write, values, text, then)
+        return self._writing
 
-        return numbered_dirs.publish(self.directory, write, STATE,
-                                     keep=self.keep)
+    def wait(self):
+        """Waits for the background write, if one runs; returns its path
+        (None: nothing written) or raises its error."""
+        writing, self._writing = self._writing, None
+        return writing.result() if writing is not None else None
+
+    def _write(self, tensors, state_text: str, then=None):
+        values = [np.asarray(t) for t in tensors]  # no copy on the CPU
+        path = None
+        if all(np.isfinite(x).all() for x in values
+               if np.issubdtype(x.dtype, np.floating)):
+            def write(tmp):
+                os.makedirs(tmp)
+                np.savez(os.path.join(tmp, VARIABLES), *values)
+                with open(os.path.join(tmp, STATE), "w") as f:
+                    f.write(state_text)
+
+            path = numbered_dirs.publish(self.directory, write, STATE,
+                                         keep=self.keep)
+        if then is not None:
+            then(path)
+        return path
 
     @staticmethod
     def read_state(path: str) -> dict:

@@ -94,20 +94,12 @@ def _train(config, workdir, callbacks, prepared, command):
     saver = _fit(config, bundle.model, strategy, plan, tokenized, ours,
                  callbacks, checkpoints, resume_from)
     fit_seconds = time.time() - fit_started
-
-    results, outputs = {}, {}
-    final_validation = _final_weights_validation(ours)
-    for split in EVAL_SPLITS:
-        if split == "validation" and final_validation is not None:
-            results[split] = final_validation  # evaluated at the last epoch
-            continue
-        results[split], outputs[split] = evaluate_split(
-            bundle.model, task, splits[split], tokenized[split],
-            bundle.tokenizer, plan.eval_batch)
-    _write_results(run, config, task, bundle, results, steps,
-                   _by_key(saver.epoch_logs),
-                   task.predictions(outputs["test"], tokenized["test"],
-                                    splits["test"]))
+    try:  # the last checkpoint is written meanwhile, in the background
+        results = _evaluate_and_write(run, config, task, bundle, splits,
+                                      tokenized, plan.eval_batch, steps,
+                                      _by_key(saver.epoch_logs), ours)
+    finally:  # after an error too: the rerun resumes from it
+        saver.wait()
     shutil.rmtree(checkpoints.directory, ignore_errors=True)
     if ours.best is not None:
         shutil.rmtree(ours.best.checkpoints.directory, ignore_errors=True)
@@ -252,7 +244,7 @@ def _fit(config, model, strategy, plan, tokenized, ours, callbacks,
         checkpoints, every_steps=t.checkpoint_steps,
         start=start, steps_per_epoch=plan.steps_per_epoch,
         stateful=stateful, epoch_logs=epoch_logs,
-        train_metrics=train_metrics)
+        train_metrics=train_metrics, background=True)
     callbacks = [*callbacks, saver]  # last: saves the others' state
     logging.info(
         "Training %s (%s family, %d replica(s), global batch %d x %d "
@@ -260,28 +252,33 @@ def _fit(config, model, strategy, plan, tokenized, ours, callbacks,
         config.model.path, config.model.family, plan.replicas,
         plan.global_batch, t.grad_accumulation, plan.steps_per_epoch,
         t.epochs, t.precision, ", XLA" if t.jit_compile else "")
-    for first, stop in _segments(start, t.epochs):
-        if ours.early is not None and ours.early.stopped:
-            break
-        train_data = pipeline.train_stream(
-            tokenized["train"], batch_size=plan.global_batch,
-            collate_fn=plan.collate, seed=config.seed, start=first,
-            stop=stop, drop_remainder=plan.on_tpu,
-            group_by_length=config.data.group_by_length,
-            accumulation=t.grad_accumulation, loss_per=plan.loss_per)
-        model.fit(train_data, validation_data=validation_data,
-                  initial_epoch=first.epoch, epochs=stop.epoch,
-                  steps_per_epoch=plan.steps_per_epoch - first.batch,
-                  shuffle=False,  # train_stream orders the data itself
-                  verbose=t.verbose, callbacks=callbacks)
-        if ours.guard.tripped:
-            last_good = (checkpoints.latest()
-                         or "none (no state was saved)")
-            raise UserError(
-                f"{ours.guard.message()}. The run is unfinished; its last "
-                f"good checkpoint is {last_good}")
-        if model.stop_training:
-            break
+    try:
+        for first, stop in _segments(start, t.epochs):
+            if ours.early is not None and ours.early.stopped:
+                break
+            train_data = pipeline.train_stream(
+                tokenized["train"], batch_size=plan.global_batch,
+                collate_fn=plan.collate, seed=config.seed, start=first,
+                stop=stop, drop_remainder=plan.on_tpu,
+                group_by_length=config.data.group_by_length,
+                accumulation=t.grad_accumulation, loss_per=plan.loss_per)
+            model.fit(train_data, validation_data=validation_data,
+                      initial_epoch=first.epoch, epochs=stop.epoch,
+                      steps_per_epoch=plan.steps_per_epoch - first.batch,
+                      shuffle=False,  # train_stream orders the data itself
+                      verbose=t.verbose, callbacks=callbacks)
+            if ours.guard.tripped:
+                saver.wait()
+                last_good = (checkpoints.latest()
+                             or "none (no state was saved)")
+                raise UserError(
+                    f"{ours.guard.message()}. The run is unfinished; its "
+                    f"last good checkpoint is {last_good}")
+            if model.stop_training:
+                break
+    except BaseException:  # Ctrl-C too: the newest checkpoint written
+        saver.wait()
+        raise
     best = ours.best
     if best is not None and best.best_epoch is not None:
         with strategy.scope():
@@ -289,6 +286,26 @@ def _fit(config, model, strategy, plan, tokenized, ours, callbacks,
         logging.info("Restored the best weights: epoch %d (%s=%.5g)",
                      epoch + 1, t.monitor, best.best)
     return saver
+
+
+def _evaluate_and_write(run, config, task, bundle, splits, tokenized,
+                        eval_batch, steps, history, ours) -> dict:
+    """The trained model's metrics on each split (the last epoch's
+    validation reused when it is of these weights), written to the run
+    folder with model/; returns them."""
+    results, outputs = {}, {}
+    final_validation = _final_weights_validation(ours)
+    for split in EVAL_SPLITS:
+        if split == "validation" and final_validation is not None:
+            results[split] = final_validation  # evaluated at the last epoch
+            continue
+        results[split], outputs[split] = evaluate_split(
+            bundle.model, task, splits[split], tokenized[split],
+            bundle.tokenizer, eval_batch)
+    _write_results(run, config, task, bundle, results, steps, history,
+                   task.predictions(outputs["test"], tokenized["test"],
+                                    splits["test"]))
+    return results
 
 
 def _final_weights_validation(ours):
