@@ -16,9 +16,8 @@ an encoder-only checkpoint with --config.model.encoder_decoder=true
 
 Generation: --config.generate.num_beams / max_new_tokens / min_length /
 length_penalty / no_repeat_ngram_size (greedy, no repeated trigram: 3,
-measured below; with --config.model.family=keras_hub add
---config.generate.no_repeat_ngram_size=0, since keras-hub's samplers
-have no n-gram ban). Reported:
+measured below; both families ban it; keras-hub's samplers have no
+min_length or length_penalty). Reported:
 ROUGE-1/2/L/Lsum (rouge_score, stemmer on), the generated length in words,
 and the lead-3 baseline (first three source sentences) beside them.
 

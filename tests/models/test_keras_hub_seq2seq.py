@@ -150,8 +150,76 @@ def test_a_t5_built_from_a_config_starts_from_transformers_init(
     assert 0.8 < embeddings.std() < 0.95  # N(0, 1) truncated at 2 sigma
 
 
+def _repeats(tokens, n) -> bool:
+    grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+    return len(set(grams)) < len(grams)
+
+
+def _banned(sequence, n) -> set:
+    """The rule by hand: the tokens that would repeat an n-gram."""
+    if len(sequence) < n:
+        return set()
+    tail = sequence[len(sequence) - n + 1:]
+    return {sequence[i + n - 1] for i in range(len(sequence) - n + 1)
+            if sequence[i:i + n - 1] == tail}
+
+
+@pytest.mark.parametrize("num_beams", [1, 3])
+def test_no_repeat_ngram_bans_in_keras_hubs_decoding_loop(seq2seq,
+                                                          num_beams):
+    """generate.no_repeat_ngram_size (the seq2seq recipe's 3) in
+    keras-hub's cached loop: greedy generation equals a decode by hand
+    (the full model on each prefix, the banned tokens' logits dropped,
+    argmax), and no generated sequence repeats an n-gram; beam search
+    too, where the plain search repeats."""
+    from tfft.models import keras_hub as family
+
+    bundle, tokenizer = seq2seq["bundle"], seq2seq["bundle"].tokenizer
+    task = seq2seq["task"]
+    n, steps = 2, 10
+    sources = datasets.Dataset.from_dict({"source": TEXTS[:6]})
+    features = task.tokenize(sources, tokenizer)
+    batch = task.collator(tokenizer)(list(features))
+    ids, mask = batch["input_ids"], batch["attention_mask"]
+
+    def generate(ngram):
+        return family.generator(
+            bundle.model, pad_id=tokenizer.pad_id, end_id=tokenizer.end_id,
+            decoder_prompt=tokenizer.decoder_prompt, max_new_tokens=steps,
+            num_beams=num_beams, no_repeat_ngram_size=ngram)(
+                ids, mask).numpy()
+
+    prompt = list(tokenizer.decoder_prompt)
+    plain, banned = generate(0), generate(n)
+    assert plain.shape == banned.shape == (len(TEXTS[:6]), 1 + steps)
+    assert any(_repeats(list(row), n) for row in plain)  # a real test
+    for row in banned:
+        assert row[:len(prompt)].tolist() == prompt
+        assert not _repeats(list(row[:list(row).index(tokenizer.end_id)
+                                     if tokenizer.end_id in row[len(prompt):]
+                                     else len(row)]), n)
+    if num_beams > 1:
+        return
+    for i in range(len(banned)):
+        sequence = list(prompt)
+        while len(sequence) < 1 + steps:
+            logits = bundle.model({
+                "input_ids": ids[i:i + 1], "attention_mask": mask[i:i + 1],
+                "decoder_input_ids": tf.constant([sequence]),
+                "decoder_attention_mask": tf.ones([1, len(sequence)],
+                                                  tf.int32)})
+            scores = np.array(logits[0, -1], np.float64)
+            scores[list(_banned(sequence, n))] = -np.inf
+            sequence.append(int(np.argmax(scores)))
+            if sequence[-1] == tokenizer.end_id:
+                break
+        got = banned[i].tolist()[:len(sequence)]
+        assert got == sequence, (i, got, sequence)
+        assert all(t == tokenizer.pad_id for t in banned[i][len(sequence):])
+
+
 @pytest.mark.parametrize("setting, value", [
-    ("length_penalty", 0.8), ("min_length", 2), ("no_repeat_ngram_size", 2)])
+    ("length_penalty", 0.8), ("min_length", 2)])
 def test_settings_keras_hubs_samplers_lack_are_refused(tiny_bart, setting,
                                                        value):
     c = bart_config(tiny_bart, **{setting: value})

@@ -104,6 +104,37 @@ def _bucket(n: int) -> int:
     return max(8, 1 << max(0, int(n) - 1).bit_length())
 
 
+def ban_repeated_ngrams(ids, scores, cur_len, n: int):
+    """`scores` [rows, vocab] with -inf for every token that would repeat
+    an n-gram already in the sequence (fairseq's and transformers'
+    `no_repeat_ngram_size` rule), in graph ops. `ids` [rows, width]: the
+    sequences padded to their final width, the first `cur_len` tokens
+    known; the token scored is the one at position `cur_len`. Every shape
+    is the width's, so the rule compiles with XLA (no shape depends on
+    cur_len)."""
+    ids = tf.cast(ids, tf.int32)
+    width = ids.shape[1] if ids.shape[1] is not None else tf.shape(ids)[1]
+    windows = width - n + 1  # window j: tokens j .. j+n-1
+    if isinstance(windows, int) and windows <= 0:
+        return scores
+    rows = tf.shape(ids)[0]
+    # Window j is complete before cur_len; its first n - 1 tokens must
+    # equal the last n - 1, and then its token j + n - 1 is banned.
+    matches = tf.broadcast_to(
+        tf.range(windows)[None] < cur_len - n + 1, [rows, windows])
+    for k in range(n - 1):
+        # (clamped: with no complete window the position is unused)
+        at = tf.clip_by_value(cur_len - (n - 1) + k, 0, width - 1)
+        last = tf.gather(ids, at, axis=1)
+        matches &= tf.equal(ids[:, k:k + windows], last[:, None])
+    banned = ids[:, n - 1:n - 1 + windows]
+    row = tf.broadcast_to(tf.range(rows)[:, None], [rows, windows])
+    ban = tf.scatter_nd(tf.stack([row, banned], axis=-1),
+                        tf.cast(matches, tf.int32),
+                        tf.shape(scores, out_type=tf.int32)) > 0
+    return tf.where(ban, tf.cast(-float("inf"), scores.dtype), scores)
+
+
 def generated_tokens(sequences, *, end_id: int, drop_ids):
     """[batch, width] sequences -> ragged [batch, (tokens)]: after the
     decoder start, before the first end token, without `drop_ids`

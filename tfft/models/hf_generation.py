@@ -29,11 +29,12 @@ from transformers.generation.tf_logits_process import TFLogitsProcessorList
 
 from tfft.errors import UserError
 from tfft.models.generation import TracedGenerator
+from tfft.models.generation import ban_repeated_ngrams
 
 
 class NoRepeatNGram(TFLogitsProcessor):
-    """Bans every token that would repeat an n-gram already in the
-    sequence (fairseq's / transformers' rule) with graph ops."""
+    """`tfft.models.generation.ban_repeated_ngrams` as transformers'
+    logits processor."""
 
     def __init__(self, ngram_size: int):
         if ngram_size < 1:
@@ -41,32 +42,7 @@ class NoRepeatNGram(TFLogitsProcessor):
         self.n = int(ngram_size)
 
     def __call__(self, input_ids, scores, cur_len):
-        # generate's `input_ids` is the sequence padded to its final
-        # width, past `cur_len`: every shape here is that width's, so the
-        # rule compiles with XLA (no shape depends on cur_len).
-        n = self.n
-        ids = tf.cast(input_ids, tf.int32)
-        width = ids.shape[1] if ids.shape[1] is not None else tf.shape(
-            ids)[1]
-        windows = width - n + 1  # window j: tokens j .. j+n-1
-        if isinstance(windows, int) and windows <= 0:
-            return scores
-        rows = tf.shape(ids)[0]
-        # Window j is complete before cur_len; its first n - 1 tokens
-        # must equal the last n - 1, and then its token j + n - 1 is banned.
-        matches = tf.broadcast_to(
-            tf.range(windows)[None] < cur_len - n + 1, [rows, windows])
-        for k in range(n - 1):
-            # (clamped: with no complete window the position is unused)
-            at = tf.clip_by_value(cur_len - (n - 1) + k, 0, width - 1)
-            last = tf.gather(ids, at, axis=1)
-            matches &= tf.equal(ids[:, k:k + windows], last[:, None])
-        banned = ids[:, n - 1:n - 1 + windows]
-        row = tf.broadcast_to(tf.range(rows)[:, None], [rows, windows])
-        ban = tf.scatter_nd(tf.stack([row, banned], axis=-1),
-                            tf.cast(matches, tf.int32),
-                            tf.shape(scores, out_type=tf.int32)) > 0
-        return tf.where(ban, tf.cast(-float("inf"), scores.dtype), scores)
+        return ban_repeated_ngrams(input_ids, scores, cur_len, self.n)
 
 
 class ForcedToken(TFLogitsProcessor):

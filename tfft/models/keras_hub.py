@@ -18,6 +18,7 @@ from tfft.errors import first_line
 from tfft.models import native
 from tfft.models import pooling
 from tfft.models.generation import TracedGenerator
+from tfft.models.generation import ban_repeated_ngrams
 
 KERAS = keras_compat.keras_for("keras_hub")  # before keras_hub: the backend
 
@@ -373,16 +374,21 @@ class Generator(TracedGenerator):
     """keras-hub's cached decoding loop (`Seq2SeqLM.generate_step`, its
     greedy or beam sampler) as a `TracedGenerator`. The decoder starts
     from the tokenizer's `decoder_prompt`, as keras-hub's `generate` does;
-    the sequence stops at `end_id`. keras-hub's samplers have no length
-    penalty, minimum length or n-gram bans (the task refuses them)."""
+    the sequence stops at `end_id`. `no_repeat_ngram_size` bans repeated
+    n-grams at every step as the hf family's generation does
+    (`tfft.models.generation.ban_repeated_ngrams`); keras-hub's samplers
+    have no length penalty or minimum length (the task refuses them)."""
 
     def __init__(self, model: Seq2SeqModel, *, prompt, end_id: int,
                  max_new_tokens: int, num_beams: int = 1, pad_id: int = 0,
-                 jit_compile=False, name=None):
+                 no_repeat_ngram_size: int = 0, jit_compile=False,
+                 name=None):
         self.prompt = [int(i) for i in prompt]
         self.end_id = int(end_id)
         self.sampler = (keras_hub.samplers.GreedySampler() if num_beams == 1
                         else keras_hub.samplers.BeamSampler(int(num_beams)))
+        if no_repeat_ngram_size:
+            self.sampler = _NGramBan(self.sampler, int(no_repeat_ngram_size))
         super().__init__(model.seq2seq, max_new_tokens=max_new_tokens,
                          pad_id=pad_id, jit_compile=jit_compile, name=name)
 
@@ -403,6 +409,25 @@ class Generator(TracedGenerator):
         return tf.where(out["decoder_padding_mask"],
                         tf.cast(out["decoder_token_ids"], tf.int32),
                         self.pad_id)
+
+
+class _NGramBan:
+    """A keras-hub sampler whose every step's logits first lose the tokens
+    that would repeat an n-gram of the sequence so far (keras-hub's
+    `generate_step` hands the sampler its `next(prompt, cache, index)`:
+    the logits of the token at `index`, the prompt padded to its width,
+    and with beam search one row per beam)."""
+
+    def __init__(self, sampler, n: int):
+        self.sampler, self.n = sampler, n
+
+    def __call__(self, next, *args, **kwargs):  # keras-hub's names
+        def banned(prompt, cache, index):
+            logits, hidden, cache = next(prompt, cache, index)
+            return (ban_repeated_ngrams(prompt, logits, index, self.n),
+                    hidden, cache)
+
+        return self.sampler(banned, *args, **kwargs)
 
 
 @contextlib.contextmanager
