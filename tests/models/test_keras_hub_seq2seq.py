@@ -182,12 +182,12 @@ def test_no_repeat_ngram_bans_in_keras_hubs_decoding_loop(seq2seq,
     batch = task.collator(tokenizer)(list(features))
     ids, mask = batch["input_ids"], batch["attention_mask"]
 
-    def generate(ngram):
+    def generate(ngram, jit_compile=False):
         return family.generator(
             bundle.model, pad_id=tokenizer.pad_id, end_id=tokenizer.end_id,
             decoder_prompt=tokenizer.decoder_prompt, max_new_tokens=steps,
-            num_beams=num_beams, no_repeat_ngram_size=ngram)(
-                ids, mask).numpy()
+            num_beams=num_beams, no_repeat_ngram_size=ngram,
+            jit_compile=jit_compile)(ids, mask).numpy()
 
     prompt = list(tokenizer.decoder_prompt)
     plain, banned = generate(0), generate(n)
@@ -200,6 +200,8 @@ def test_no_repeat_ngram_bans_in_keras_hubs_decoding_loop(seq2seq,
                                      else len(row)]), n)
     if num_beams > 1:
         return
+    # XLA-compiled (generate.jit_compile) as well: the same tokens.
+    np.testing.assert_array_equal(generate(n, jit_compile=True), banned)
     for i in range(len(banned)):
         sequence = list(prompt)
         while len(sequence) < 1 + steps:
