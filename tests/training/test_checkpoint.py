@@ -64,6 +64,7 @@ def test_a_background_save_writes_the_values_and_state_of_its_moment(
     assert state["epoch_logs"] == [{"loss": 1.0}]
     assert tuple(state["position"]) == (1, 2)
     assert weights.numpy()[0, 0] == 1.0  # training went on meanwhile
+    assert "tfft-checkpoint" not in [t.name for t in threading.enumerate()]
 
 
 def test_one_background_write_at_a_time_and_non_finite_never_published(

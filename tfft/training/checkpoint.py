@@ -23,6 +23,7 @@ them while training goes on.
 import concurrent.futures
 import json
 import os
+import threading
 
 import numpy as np
 import tensorflow as tf
@@ -69,8 +70,7 @@ class Checkpoints:
     def __init__(self, workdir: str, keep: int = 2, name: str = CHECKPOINTS):
         self.directory = os.path.join(workdir, name)
         self.keep = keep
-        self._writer = None  # the background writes' thread, once needed
-        self._writing = None  # the Future of the write in flight
+        self._writing = None  # (Future, thread) of the write in flight
 
     def latest(self):
         """The newest complete checkpoint's path, or None."""
@@ -92,17 +92,29 @@ class Checkpoints:
                                variables=_describe(variables)))
         if not background:
             return self._write(values, text, then)
-        if self._writer is None:
-            self._writer = concurrent.futures.ThreadPoolExecutor(
-                1, thread_name_prefix="tfft-checkpoint")
-        self._writing = self._writer.submit(self._write, values, text, then)
-        return self._writing
+        future = concurrent.futures.Future()
+
+        def write():
+            try:
+                future.set_result(self._write(values, text, then))
+            except BaseException as e:  # raised by wait()
+                future.set_exception(e)
+
+        # A thread per write, joined by wait(): none outlives its write.
+        thread = threading.Thread(target=write, name="tfft-checkpoint")
+        thread.start()
+        self._writing = (future, thread)
+        return future
 
     def wait(self):
         """Waits for the background write, if one runs; returns its path
         (None: nothing written) or raises its error."""
         writing, self._writing = self._writing, None
-        return writing.result() if writing is not None else None
+        if writing is None:
+            return None
+        future, thread = writing
+        thread.join()
+        return future.result()
 
     def _write(self, tensors, state_text: str, then=None):
         values = [np.asarray(t) for t in tensors]  # no copy on the CPU
