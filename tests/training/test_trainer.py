@@ -138,6 +138,25 @@ def test_a_failure_after_training_keeps_the_last_checkpoint_for_the_rerun(
     assert not os.path.exists(os.path.join(workdir, "checkpoints"))
 
 
+def test_a_failed_checkpoint_write_does_not_hide_the_error_in_flight(
+        tiny_config, tmp_path, monkeypatch, caplog):
+    from tfft.training.checkpoint import Checkpoints
+
+    tiny_config.train.epochs = 1
+
+    def no_space(self, *args):
+        raise OSError(28, "No space left on device")
+
+    def bug(*args):
+        raise ValueError("a bug after training")
+
+    monkeypatch.setattr(Checkpoints, "_write", no_space)
+    monkeypatch.setattr(trainer, "_write_results", bug)
+    with pytest.raises(ValueError, match="a bug after training"):
+        trainer.train(tiny_config, str(tmp_path / "run"))
+    assert "The last checkpoint was not written: [Errno 28]" in caplog.text
+
+
 @pytest.mark.parametrize("family", KERAS_HUB_THEN_SLOW_HF)
 def test_mirrored_strategy_on_two_logical_cpus(tiny_config, tmp_path,
                                                family):

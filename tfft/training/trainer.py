@@ -98,8 +98,10 @@ def _train(config, workdir, callbacks, prepared, command):
         results = _evaluate_and_write(run, config, task, bundle, splits,
                                       tokenized, plan.eval_batch, steps,
                                       _by_key(saver.epoch_logs), ours)
-    finally:  # after an error too: the rerun resumes from it
-        saver.wait()
+    except BaseException:
+        _wait_on_error(saver)  # the rerun resumes from it
+        raise
+    saver.wait()
     shutil.rmtree(checkpoints.directory, ignore_errors=True)
     if ours.best is not None:
         shutil.rmtree(ours.best.checkpoints.directory, ignore_errors=True)
@@ -277,7 +279,7 @@ def _fit(config, model, strategy, plan, tokenized, ours, callbacks,
             if model.stop_training:
                 break
     except BaseException:  # Ctrl-C too: the newest checkpoint written
-        saver.wait()
+        _wait_on_error(saver)
         raise
     best = ours.best
     if best is not None and best.best_epoch is not None:
@@ -286,6 +288,15 @@ def _fit(config, model, strategy, plan, tokenized, ours, callbacks,
         logging.info("Restored the best weights: epoch %d (%s=%.5g)",
                      epoch + 1, t.monitor, best.best)
     return saver
+
+
+def _wait_on_error(saver) -> None:
+    """On an error's way out: the checkpoint being written finished; a
+    failure to write it is logged, not raised over the error."""
+    try:
+        saver.wait()
+    except Exception as e:  # the error in flight is the one to raise
+        logging.warning("The last checkpoint was not written: %s", e)
 
 
 def _evaluate_and_write(run, config, task, bundle, splits, tokenized,
