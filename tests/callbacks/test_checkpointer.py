@@ -119,8 +119,9 @@ def test_without_steps_per_epoch_the_logs_are_left_as_they_are(tmp_path):
 @pytest.mark.parametrize("family", ["keras_hub", "hf"])
 def test_in_the_background_inside_fit_each_checkpoint_is_its_batch(
         kit, family, tmp_path):
-    """Every batch saves while the next trains: each checkpoint holds the
-    weights and optimizer state of the batch end it was asked at."""
+    """Every batch saves in the background (a write may overlap the next
+    batch): each checkpoint holds the weights and optimizer state of the
+    batch end it was asked at."""
     k = kit(family)
     at = {}
 

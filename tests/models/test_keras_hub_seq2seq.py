@@ -193,11 +193,12 @@ def test_no_repeat_ngram_bans_in_keras_hubs_decoding_loop(seq2seq,
     plain, banned = generate(0), generate(n)
     assert plain.shape == banned.shape == (len(TEXTS[:6]), 1 + steps)
     assert any(_repeats(list(row), n) for row in plain)  # a real test
-    for row in banned:
-        assert row[:len(prompt)].tolist() == prompt
-        assert not _repeats(list(row[:list(row).index(tokenizer.end_id)
-                                     if tokenizer.end_id in row[len(prompt):]
-                                     else len(row)]), n)
+    for row in banned.tolist():
+        assert row[:len(prompt)] == prompt
+        generated = row[len(prompt):]
+        if tokenizer.end_id in generated:  # up to the end token, with it
+            generated = generated[:generated.index(tokenizer.end_id) + 1]
+        assert not _repeats(prompt + generated, n), row
     if num_beams > 1:
         return
     # XLA-compiled (generate.jit_compile) as well: the same tokens.
