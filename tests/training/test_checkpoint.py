@@ -86,6 +86,29 @@ def test_one_background_write_at_a_time_and_non_finite_never_published(
     assert sorted(os.listdir(checkpoints.directory)) == ["1"]
 
 
+def test_a_wait_interrupted_by_ctrl_c_is_waited_for_again(tmp_path, held):
+    """Ctrl-C raises KeyboardInterrupt wherever the main thread is, a
+    join included: the write in flight is not forgotten, so the trainer's
+    wait on the way out still finishes it before the newest checkpoint is
+    named."""
+    checkpoints = Checkpoints(str(tmp_path))
+    checkpoints.save([tf.Variable([1.0])], Position(0, 3), {},
+                     background=True)
+    thread = checkpoints._writing[1]
+
+    def ctrl_c(timeout=None):
+        del thread.join  # the next join is the real one
+        raise KeyboardInterrupt
+
+    thread.join = ctrl_c
+    with pytest.raises(KeyboardInterrupt):
+        checkpoints.wait()
+    held.set()
+    path = checkpoints.wait()
+    assert path is not None and checkpoints.latest() == path
+    assert tuple(Checkpoints.read_state(path)["position"]) == (0, 3)
+
+
 def test_a_failed_background_write_raises_at_wait(tmp_path):
     blocker = tmp_path / "checkpoints"
     blocker.write_text("a file where the folder should be")

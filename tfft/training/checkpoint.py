@@ -108,12 +108,14 @@ class Checkpoints:
 
     def wait(self):
         """Waits for the background write, if one runs; returns its path
-        (None: nothing written) or raises its error."""
-        writing, self._writing = self._writing, None
-        if writing is None:
+        (None: nothing written) or raises its error. Interrupted (Ctrl-C
+        raises KeyboardInterrupt in a join), the write is still the one
+        the next `wait()` waits for."""
+        if self._writing is None:
             return None
-        future, thread = writing
+        future, thread = self._writing
         thread.join()
+        self._writing = None
         return future.result()
 
     def _write(self, tensors, state_text: str, then=None):
