@@ -13,6 +13,7 @@ from tfft.data import sources
 from tfft.errors import UserError
 from tfft.inference import load_run
 from tfft.training import trainer
+from tfft.training.checkpoint import Checkpoints
 
 
 def read_json(workdir, name):
@@ -99,8 +100,6 @@ def test_a_failure_after_training_keeps_the_last_checkpoint_for_the_rerun(
 
     import tf_keras
 
-    from tfft.training.checkpoint import Checkpoints
-
     tiny_config.train.epochs = 2
     workdir = str(tmp_path / "run")
     failed, failing = {}, threading.Event()
@@ -140,7 +139,6 @@ def test_a_failure_after_training_keeps_the_last_checkpoint_for_the_rerun(
 
 def test_a_failed_checkpoint_write_does_not_hide_the_error_in_flight(
         tiny_config, tmp_path, monkeypatch, caplog):
-    from tfft.training.checkpoint import Checkpoints
 
     tiny_config.train.epochs = 1
 
@@ -287,7 +285,6 @@ def test_diverging_run_stops_keeping_good_state_then_resumes_tracing_once(
     import numpy as np
     import tf_keras
 
-    from tfft.training.checkpoint import Checkpoints
 
     class Poison(tf_keras.callbacks.Callback):
         """NaN weights after batch 3 of epoch 2."""

@@ -35,10 +35,9 @@ from tfft.tasks.base import token_loss
 SOURCE, TARGET = "source", "target"
 LEAD_K = 3
 # generate.* settings that change nothing at these values (the generators'
-# defaults); keras-hub's samplers lack the first two.
-NEUTRAL_SETTINGS = (("length_penalty", 1.0), ("min_length", 0),
-                    ("no_repeat_ngram_size", 0))
-NOT_IN_KERAS_HUB = ("length_penalty", "min_length")
+# defaults); keras-hub's samplers lack the first two (tfft bans n-grams).
+NOT_IN_KERAS_HUB = (("length_penalty", 1.0), ("min_length", 0))
+NEUTRAL_SETTINGS = NOT_IN_KERAS_HUB + (("no_repeat_ngram_size", 0),)
 
 
 def lead(text: str, k: int = LEAD_K) -> str:
@@ -123,8 +122,8 @@ class Summarization(Task):
                     f"config generate.{name}={getattr(g, name)}; it must "
                     f"be at least {least}")
         if m.family == "keras_hub":
-            for name, neutral in NEUTRAL_SETTINGS:
-                if name in NOT_IN_KERAS_HUB and getattr(g, name) != neutral:
+            for name, neutral in NOT_IN_KERAS_HUB:
+                if getattr(g, name) != neutral:
                     raise UserError(
                         f"config generate.{name}={getattr(g, name)}: "
                         "keras-hub's samplers have no such setting; set it "

@@ -9,6 +9,7 @@ and trains on from its position in the data. A resume mid-epoch calls
 `fit` twice: once for the rest of that epoch, once for the epochs after.
 """
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -94,13 +95,11 @@ def _train(config, workdir, callbacks, prepared, command):
     saver = _fit(config, bundle.model, strategy, plan, tokenized, ours,
                  callbacks, checkpoints, resume_from)
     fit_seconds = time.time() - fit_started
-    try:  # the last checkpoint is written meanwhile, in the background
+    # The last checkpoint is written meanwhile, in the background.
+    with _writes_finished_on_error(saver):  # the rerun resumes from it
         results = _evaluate_and_write(run, config, task, bundle, splits,
                                       tokenized, plan.eval_batch, steps,
                                       _by_key(saver.epoch_logs), ours)
-    except BaseException:
-        _wait_on_error(saver)  # the rerun resumes from it
-        raise
     saver.wait()
     shutil.rmtree(checkpoints.directory, ignore_errors=True)
     if ours.best is not None:
@@ -254,7 +253,7 @@ def _fit(config, model, strategy, plan, tokenized, ours, callbacks,
         config.model.path, config.model.family, plan.replicas,
         plan.global_batch, t.grad_accumulation, plan.steps_per_epoch,
         t.epochs, t.precision, ", XLA" if t.jit_compile else "")
-    try:
+    with _writes_finished_on_error(saver):  # Ctrl-C too
         for first, stop in _segments(start, t.epochs):
             if ours.early is not None and ours.early.stopped:
                 break
@@ -278,9 +277,6 @@ def _fit(config, model, strategy, plan, tokenized, ours, callbacks,
                     f"last good checkpoint is {last_good}")
             if model.stop_training:
                 break
-    except BaseException:  # Ctrl-C too: the newest checkpoint written
-        _wait_on_error(saver)
-        raise
     best = ours.best
     if best is not None and best.best_epoch is not None:
         with strategy.scope():
@@ -290,13 +286,19 @@ def _fit(config, model, strategy, plan, tokenized, ours, callbacks,
     return saver
 
 
-def _wait_on_error(saver) -> None:
-    """On an error's way out: the checkpoint being written finished; a
-    failure to write it is logged, not raised over the error."""
+@contextlib.contextmanager
+def _writes_finished_on_error(saver):
+    """On an error's way out of the block: the checkpoint being written
+    finished first; a failure to write it is logged, not raised over the
+    error."""
     try:
-        saver.wait()
-    except Exception as e:  # the error in flight is the one to raise
-        logging.warning("The last checkpoint was not written: %s", e)
+        yield
+    except BaseException:
+        try:
+            saver.wait()
+        except Exception as e:  # the error in flight is the one to raise
+            logging.warning("The last checkpoint was not written: %s", e)
+        raise
 
 
 def _evaluate_and_write(run, config, task, bundle, splits, tokenized,
