@@ -22,8 +22,10 @@ def model_outputs(model, task, tokenized, tokenizer, batch_size: int):
     features of about the same length (far fewer pad tokens than the data's
     own order; the largest shape comes first, so does the peak memory).
     From three batches on, the last, shortest one is filled up with
-    copies of its last feature (their outputs dropped): `predict` then
-    traces two batch shapes, not three (~0.6 s each for MiniLM here)."""
+    copies of its last feature (their outputs dropped): where `predict`
+    traces per shape (Keras 3 under several replicas), it traces two,
+    not three (~0.5 s each for MiniLM here); elsewhere it traces once
+    (`keras_compat.trace_predict`)."""
     lengths = [len(ids) for ids in tokenized["input_ids"]]
     order = np.argsort([-n for n in lengths], kind="stable")
     batches = pipeline.batches_of(order, batch_size)
@@ -34,6 +36,7 @@ def model_outputs(model, task, tokenized, tokenizer, batch_size: int):
     dataset = pipeline.index_stream(tokenized, lambda: iter(batches),
                                     collate_fn=task.collator(tokenizer),
                                     num_batches=len(batches))
+    keras_compat.trace_predict(model, dataset)  # once, not per shape
     predicted = model.predict(dataset, verbose=0)
     if task.output_kind != "token":
         sorted_outputs = np.asarray(predicted)[:len(order)]

@@ -25,11 +25,17 @@ callbacks have the same names in both). Known differences live here:
   its slots as Keras Variables and finds them by `_get_variable_index`;
   tf_keras calls `update_step(gradient, variable)`, its slots are
   `tf.Variable`s found through `_index_dict` (`adam_state`).
+- `predict`: tf_keras traces its predict function once, for the data's
+  element spec (the function reads the iterator). Keras 3 hands it each
+  batch's tensors, so it traces the first batch's shape, then a relaxed
+  one at the next length (~0.5 s each for MiniLM); `trace_predict` traces
+  the relaxed one first.
 """
 
 import contextlib
 import importlib
 import os
+import sys
 
 FLAVOUR_OF_FAMILY = {"hf": "tf_keras", "keras_hub": "keras"}
 
@@ -108,3 +114,25 @@ def precision(family: str, policy: str):
         yield
     finally:
         keras.mixed_precision.set_global_policy(previous)
+
+
+def trace_predict(model, dataset) -> None:
+    """Keras 3, default strategy: traces `model`'s predict function for
+    `dataset`'s element spec (every length unknown), which then serves
+    every batch of any length, where `predict` alone traces the first
+    batch's shape and then a relaxed one. A no-op for tf_keras (it traces
+    that spec itself), for eager models, with several steps per execution
+    and under other strategies (their batches are per-replica values:
+    Keras traces them as usual)."""
+    import tensorflow as tf
+
+    keras = sys.modules.get("keras")  # not imported: not a Keras 3 model
+    if (keras is None or not isinstance(model, keras.Model)
+            or model.run_eagerly
+            or model.steps_per_execution != 1):
+        return
+    if tf.distribute.has_strategy() or not isinstance(
+            model.distribute_strategy, type(tf.distribute.get_strategy())):
+        return  # a strategy's scope is open, or the model was built in one
+    model.make_predict_function()
+    model.predict_function.get_concrete_function([dataset.element_spec])
