@@ -111,7 +111,7 @@ def test_a_failure_after_training_keeps_the_last_checkpoint_for_the_rerun(
             time.sleep(0.5)
         return write(self, tensors, state_text, then)
 
-    def disk_full(run, config, task, bundle, results, *args):
+    def disk_full(run, task, results, *args):
         failed["test"] = results["test"]
         failing.set()
         raise OSError(28, "No space left on device")
@@ -153,6 +153,61 @@ def test_a_failed_checkpoint_write_does_not_hide_the_error_in_flight(
     with pytest.raises(ValueError, match="a bug after training"):
         trainer.train(tiny_config, str(tmp_path / "run"))
     assert "The last checkpoint was not written: [Errno 28]" in caplog.text
+
+
+def test_model_is_written_while_the_test_split_is_evaluated(
+        tiny_config, tmp_path, monkeypatch):
+    import threading
+
+    from tfft.models import builder
+
+    tiny_config.train.epochs = 1
+    evaluating, save = threading.Event(), builder.save
+    evaluate_split = trainer.evaluate_split
+
+    def evaluate_test(*args, **kwargs):
+        evaluating.set()
+        return evaluate_split(*args, **kwargs)
+
+    def save_while_evaluating(*args, **kwargs):
+        # Only if it overlaps the evaluation (one after the other: False).
+        assert evaluating.wait(30), "model/ was not written meanwhile"
+        return save(*args, **kwargs)
+
+    monkeypatch.setattr(trainer, "evaluate_split", evaluate_test)
+    monkeypatch.setattr(builder, "save", save_while_evaluating)
+    workdir = str(tmp_path / "run")
+    trainer.train(tiny_config, workdir)
+    folder = run_folder.RunFolder(workdir)
+    assert folder.is_complete()
+    assert os.path.exists(folder.path(run_folder.MODEL, "tfft_model.json"))
+
+
+def test_a_failed_model_write_fails_the_run_and_hides_no_error(
+        tiny_config, tmp_path, monkeypatch, caplog):
+    from tfft.models import builder
+
+    tiny_config.train.epochs = 1
+
+    def no_space(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(builder, "save", no_space)
+    workdir = str(tmp_path / "run")
+    with pytest.raises(OSError, match="No space left"):
+        trainer.train(tiny_config, workdir)
+    folder = run_folder.RunFolder(workdir)
+    assert not folder.is_complete()
+    assert not os.path.exists(folder.path(run_folder.MODEL))
+    assert not [f for f in os.listdir(workdir) if f.startswith(".model")]
+
+    def bug(*args):
+        raise ValueError("a bug after training")
+
+    monkeypatch.setattr(trainer, "_write_results", bug)
+    with pytest.raises(ValueError, match="a bug after training"):
+        trainer.train(tiny_config, workdir)  # resumes, then fails again
+    assert "writing model/ failed too: [Errno 28]" in caplog.text
 
 
 @pytest.mark.parametrize("family", KERAS_HUB_THEN_SLOW_HF)

@@ -14,6 +14,7 @@ import dataclasses
 import json
 import os
 import shutil
+import threading
 import time
 
 import tensorflow as tf
@@ -305,20 +306,52 @@ def _evaluate_and_write(run, config, task, bundle, splits, tokenized,
                         eval_batch, steps, history, ours) -> dict:
     """The trained model's metrics on each split (the last epoch's
     validation reused when it is of these weights), written to the run
-    folder with model/; returns them."""
+    folder; returns them. model/ is written meanwhile, in a thread (saving
+    is mostly Python and file writes, evaluating mostly TensorFlow's
+    threads: together 3.0-3.1 s, against 3.6-3.8 s one after the other,
+    for the files recipe here)."""
     results, outputs = {}, {}
     final_validation = _final_weights_validation(ours)
-    for split in EVAL_SPLITS:
-        if split == "validation" and final_validation is not None:
-            results[split] = final_validation  # evaluated at the last epoch
-            continue
-        results[split], outputs[split] = evaluate_split(
-            bundle.model, task, splits[split], tokenized[split],
-            bundle.tokenizer, eval_batch)
-    _write_results(run, config, task, bundle, results, steps, history,
-                   task.predictions(outputs["test"], tokenized["test"],
-                                    splits["test"]))
+    with _meanwhile(lambda: _write_model(run, config, task, bundle),
+                    "writing model/"):
+        for split in EVAL_SPLITS:
+            if split == "validation" and final_validation is not None:
+                results[split] = final_validation  # of the last epoch
+                continue
+            results[split], outputs[split] = evaluate_split(
+                bundle.model, task, splits[split], tokenized[split],
+                bundle.tokenizer, eval_batch)
+        _write_results(run, task, results, steps, history,
+                       task.predictions(outputs["test"], tokenized["test"],
+                                        splits["test"]))
     return results
+
+
+@contextlib.contextmanager
+def _meanwhile(work, what: str):
+    """`work()` in a thread while the block runs. The way out waits for
+    it and raises its error; after an error of the block's own, that one
+    is raised and the work's failure logged."""
+    failed = []
+
+    def run():
+        try:
+            work()
+        except BaseException as e:  # noqa: B036 - re-raised on the way out
+            failed.append(e)
+
+    thread = threading.Thread(target=run, name=f"tfft-{what}")
+    thread.start()
+    try:
+        yield
+    except BaseException:
+        thread.join()
+        if failed:
+            logging.warning("%s failed too: %s", what, failed[0])
+        raise
+    thread.join()
+    if failed:
+        raise failed[0]
 
 
 def _final_weights_validation(ours):
@@ -332,15 +365,17 @@ def _final_weights_validation(ours):
     return ours.metrics.history[-1]
 
 
-def _write_results(run, config, task, bundle, results, steps, history,
-                   test_predictions):
-    """metrics.json, history.csv, the curve, the test predictions and
-    model/ (native checkpoint + tokenizer + tfft_model.json)."""
+def _write_results(run, task, results, steps, history, test_predictions):
+    """metrics.json, history.csv, the curve and the test predictions."""
     run.write_json(run_folder.METRICS, results)
     run.write_text(run_folder.HISTORY, report.history_csv(history))
     with run.atomic_file(run_folder.CURVE) as tmp:
         report.plot_curves(history, task.main_metric, tmp, steps=steps)
     run.write_jsonl(run_folder.predictions_file("test"), test_predictions)
+
+
+def _write_model(run, config, task, bundle):
+    """model/: native checkpoint + tokenizer + tfft_model.json."""
     with run.atomic_dir(run_folder.MODEL) as tmp:
         builder.save(bundle, tmp, _manifest(config, task), task=task)
 
