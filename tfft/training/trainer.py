@@ -1,7 +1,8 @@
 """The fit driver: config in, finished run folder out.
 
     data -> task.prepare -> model (in strategy scope) -> tokenize ->
-    compile -> [restore checkpoint] -> fit -> evaluate -> save -> COMPLETED
+    compile -> [restore checkpoint] -> fit -> evaluate (model/ saved
+    meanwhile) -> COMPLETED
 
 Resume: checkpoints (`training/checkpoint.py`) are written during `fit`.
 Rerunning the same command on an unfinished run folder restores the newest
@@ -306,12 +307,15 @@ def _evaluate_and_write(run, config, task, bundle, splits, tokenized,
                         eval_batch, steps, history, ours) -> dict:
     """The trained model's metrics on each split (the last epoch's
     validation reused when it is of these weights), written to the run
-    folder; returns them. model/ is written meanwhile, in a thread (saving
-    is mostly Python and file writes, evaluating mostly TensorFlow's
-    threads: together 3.0-3.1 s, against 3.6-3.8 s one after the other,
-    for the files recipe here)."""
+    folder; returns them. model/ is written meanwhile, in a thread: saving
+    is mostly Python and file writes, evaluating mostly TensorFlow's own
+    threads (the files recipe's test split and model/, a trained run
+    reloaded: 3.0-3.1 s together, 3.6-3.8 s one after the other)."""
     results, outputs = {}, {}
     final_validation = _final_weights_validation(ours)
+    # The write builds float32 copies inside `keras_compat.precision`: a
+    # per-thread policy in Keras 3, process-wide in tf_keras, where the
+    # evaluation meanwhile builds no layers (predict, generate).
     with _meanwhile(lambda: _write_model(run, config, task, bundle),
                     "writing model/"):
         for split in EVAL_SPLITS:
