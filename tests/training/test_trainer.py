@@ -137,6 +137,37 @@ def test_a_failure_after_training_keeps_the_last_checkpoint_for_the_rerun(
     assert not os.path.exists(os.path.join(workdir, "checkpoints"))
 
 
+def test_a_failed_best_restore_still_waits_for_the_last_checkpoint(
+        tiny_config, tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from tfft.callbacks.best_checkpoint import BestCheckpoint
+
+    tiny_config.train.epochs = 2
+    tiny_config.train.restore_best = True
+    tiny_config.train.monitor, tiny_config.train.monitor_mode = "loss", "max"
+    restoring, write = threading.Event(), Checkpoints._write
+
+    def last_written_late(self, tensors, state_text, then=None):
+        if json.loads(state_text)["position"] == [2, 0]:
+            assert restoring.wait(30)  # still writing when the error comes
+            time.sleep(0.5)
+        return write(self, tensors, state_text, then)
+
+    def unreadable(self, model):
+        restoring.set()
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(Checkpoints, "_write", last_written_late)
+    monkeypatch.setattr(BestCheckpoint, "restore", unreadable)
+    workdir = str(tmp_path / "run")
+    with pytest.raises(OSError, match="Input/output error"):
+        trainer.train(tiny_config, workdir)
+    latest = Checkpoints(workdir).latest()
+    assert tuple(Checkpoints.read_state(latest)["position"]) == (2, 0)
+
+
 def test_a_failed_checkpoint_write_does_not_hide_the_error_in_flight(
         tiny_config, tmp_path, monkeypatch, caplog):
 

@@ -279,12 +279,12 @@ def _fit(config, model, strategy, plan, tokenized, ours, callbacks,
                     f"last good checkpoint is {last_good}")
             if model.stop_training:
                 break
-    best = ours.best
-    if best is not None and best.best_epoch is not None:
-        with strategy.scope():
-            epoch = best.restore(model)
-        logging.info("Restored the best weights: epoch %d (%s=%.5g)",
-                     epoch + 1, t.monitor, best.best)
+        best = ours.best
+        if best is not None and best.best_epoch is not None:
+            with strategy.scope():
+                epoch = best.restore(model)
+            logging.info("Restored the best weights: epoch %d (%s=%.5g)",
+                         epoch + 1, t.monitor, best.best)
     return saver
 
 
