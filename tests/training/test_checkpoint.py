@@ -94,7 +94,7 @@ def test_a_wait_interrupted_by_ctrl_c_is_waited_for_again(tmp_path, held):
     checkpoints = Checkpoints(str(tmp_path))
     checkpoints.save([tf.Variable([1.0])], Position(0, 3), {},
                      background=True)
-    thread = checkpoints._writing[1]
+    thread = checkpoints._writing.thread
 
     def ctrl_c(timeout=None):
         del thread.join  # the next join is the real one

@@ -20,10 +20,8 @@ when it is next updated, so the read keeps its values) and a thread writes
 them while training goes on.
 """
 
-import concurrent.futures
 import json
 import os
-import threading
 
 import numpy as np
 import tensorflow as tf
@@ -34,6 +32,7 @@ from tfft.data.pipeline import Position
 from tfft.errors import UserError
 from tfft.run_folder import CHECKPOINT_STATE as STATE
 from tfft.run_folder import CHECKPOINTS
+from tfft.training.background import Background
 
 VARIABLES = "variables.npz"
 
@@ -70,7 +69,7 @@ class Checkpoints:
     def __init__(self, workdir: str, keep: int = 2, name: str = CHECKPOINTS):
         self.directory = os.path.join(workdir, name)
         self.keep = keep
-        self._writing = None  # (Future, thread) of the write in flight
+        self._writing = None  # the write in flight (Background)
 
     def latest(self):
         """The newest complete checkpoint's path, or None."""
@@ -92,19 +91,10 @@ class Checkpoints:
                                variables=_describe(variables)))
         if not background:
             return self._write(values, text, then)
-        future = concurrent.futures.Future()
-
-        def write():
-            try:
-                future.set_result(self._write(values, text, then))
-            except BaseException as e:  # raised by wait()
-                future.set_exception(e)
-
         # A thread per write, joined by wait(): none outlives its write.
-        thread = threading.Thread(target=write, name="tfft-checkpoint")
-        thread.start()
-        self._writing = (future, thread)
-        return future
+        self._writing = Background(
+            lambda: self._write(values, text, then), "tfft-checkpoint")
+        return self._writing.future
 
     def wait(self):
         """Waits for the background write, if one runs; returns its path
@@ -113,10 +103,10 @@ class Checkpoints:
         the next `wait()` waits for."""
         if self._writing is None:
             return None
-        future, thread = self._writing
-        thread.join()
+        writing = self._writing
+        writing.thread.join()
         self._writing = None
-        return future.result()
+        return writing.wait()  # joined: its path or its error at once
 
     def _write(self, tensors, state_text: str, then=None):
         values = [np.asarray(t) for t in tensors]  # no copy on the CPU

@@ -15,7 +15,6 @@ import dataclasses
 import json
 import os
 import shutil
-import threading
 import time
 
 import tensorflow as tf
@@ -40,6 +39,7 @@ from tfft.inference import evaluate_split
 from tfft.models import builder
 from tfft.models import freezing
 from tfft.tasks import prepare_data
+from tfft.training import background
 from tfft.training import checkpoint
 from tfft.training import optimization
 from tfft.training import precision
@@ -47,6 +47,7 @@ from tfft.training import report
 from tfft.training.strategy import get_strategy
 
 EVAL_SPLITS = ("validation", "test")
+CHECKPOINT_NOT_WRITTEN = "The last checkpoint was not written: %s"
 TENSORBOARD = "tensorboard"
 
 
@@ -97,8 +98,9 @@ def _train(config, workdir, callbacks, prepared, command):
     saver = _fit(config, bundle.model, strategy, plan, tokenized, ours,
                  callbacks, checkpoints, resume_from)
     fit_seconds = time.time() - fit_started
-    # The last checkpoint is written meanwhile, in the background.
-    with _writes_finished_on_error(saver):  # the rerun resumes from it
+    # The last checkpoint is written meanwhile, in the background; after
+    # an error, it is finished first: the rerun resumes from it.
+    with _waited_for_on_error(saver.wait, CHECKPOINT_NOT_WRITTEN):
         results = _evaluate_and_write(run, config, task, bundle, splits,
                                       tokenized, plan.eval_batch, steps,
                                       _by_key(saver.epoch_logs), ours)
@@ -255,7 +257,8 @@ def _fit(config, model, strategy, plan, tokenized, ours, callbacks,
         config.model.path, config.model.family, plan.replicas,
         plan.global_batch, t.grad_accumulation, plan.steps_per_epoch,
         t.epochs, t.precision, ", XLA" if t.jit_compile else "")
-    with _writes_finished_on_error(saver):  # Ctrl-C too
+    # On any error (Ctrl-C too), the checkpoint being written is finished.
+    with _waited_for_on_error(saver.wait, CHECKPOINT_NOT_WRITTEN):
         for first, stop in _segments(start, t.epochs):
             if ours.early is not None and ours.early.stopped:
                 break
@@ -289,17 +292,17 @@ def _fit(config, model, strategy, plan, tokenized, ours, callbacks,
 
 
 @contextlib.contextmanager
-def _writes_finished_on_error(saver):
-    """On an error's way out of the block: the checkpoint being written
-    finished first; a failure to write it is logged, not raised over the
-    error."""
+def _waited_for_on_error(wait, failure: str):
+    """On an error's way out of the block: `wait()` first (the work in
+    the background finished); its own failure is logged (`failure % e`),
+    not raised over the error in flight."""
     try:
         yield
     except BaseException:
         try:
-            saver.wait()
+            wait()
         except Exception as e:  # the error in flight is the one to raise
-            logging.warning("The last checkpoint was not written: %s", e)
+            logging.warning(failure, e)
         raise
 
 
@@ -336,26 +339,10 @@ def _meanwhile(work, what: str):
     """`work()` in a thread while the block runs. The way out waits for
     it and raises its error; after an error of the block's own, that one
     is raised and the work's failure logged."""
-    failed = []
-
-    def run():
-        try:
-            work()
-        except BaseException as e:  # noqa: B036 - re-raised on the way out
-            failed.append(e)
-
-    thread = threading.Thread(target=run, name=f"tfft-{what}")
-    thread.start()
-    try:
+    running = background.Background(work, f"tfft-{what}")
+    with _waited_for_on_error(running.wait, f"{what} failed too: %s"):
         yield
-    except BaseException:
-        thread.join()
-        if failed:
-            logging.warning("%s failed too: %s", what, failed[0])
-        raise
-    thread.join()
-    if failed:
-        raise failed[0]
+    running.wait()
 
 
 def _final_weights_validation(ours):
