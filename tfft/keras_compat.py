@@ -30,6 +30,11 @@ callbacks have the same names in both). Known differences live here:
   batch's tensors, so it traces the first batch's shape, then a relaxed
   one at the next length (~0.5 s each for MiniLM); `trace_predict` traces
   the relaxed one first.
+- Mixed precision reads: both flavours keep float32 weights and cast each
+  one to the compute dtype where a layer reads it (tf_keras'
+  `AutoCastVariable`, Keras 3's `Variable._maybe_autocast`), so a traced
+  loop casts every weight at every step; `weights_cast_once` makes such
+  reads take one cast made before the loop.
 """
 
 import contextlib
@@ -136,3 +141,174 @@ def trace_predict(model, dataset) -> None:
         return  # a strategy's scope is open, or the model was built in one
     model.make_predict_function()
     model.predict_function.get_concrete_function([dataset.element_spec])
+
+
+@contextlib.contextmanager
+def weights_cast_once(model):
+    """While a function is being traced: inside the block, the reads of
+    `model`'s mixed-precision weights in that function (and in the loops
+    and functions traced inside it) take one cast of each weight, made
+    where the block opens, instead of a read and a cast of their own.
+
+    Under a mixed policy both flavours keep weights in float32 and cast
+    each to the compute dtype wherever a layer reads it; TensorFlow does
+    not move a loop's invariant ops out of it (Grappler's loop-invariant
+    motion is off), so a decoding loop otherwise casts every weight at
+    every generated token (for the ACLSum demo's BERT2BERT in bfloat16, a
+    quarter of generation's op time). The values are the same casts, made
+    earlier: the outputs do not change. Reads at another dtype, in another
+    graph (eager code, another function, another thread's trace) or of a
+    variable a strategy distributes are left as they were. A no-op
+    outside a trace and for float32 models."""
+    import tensorflow as tf
+
+    dtype = _compute_dtype(model)
+    if (dtype is None or dtype == tf.float32 or not dtype.is_floating
+            or not tf.inside_function()):
+        yield
+        return
+    graph = tf.compat.v1.get_default_graph()
+    hoisted = []
+    try:
+        seen = set()
+        for variable in model.variables:
+            if id(variable) in seen or getattr(variable, "_tfft_cast",
+                                               None) is not None:
+                continue  # (shared, or hoisted by an enclosing block)
+            seen.add(id(variable))
+            hoist = _hoisting(variable)
+            if hoist is not None:
+                hoist(tf.cast(_float32_value(variable), dtype), graph)
+                hoisted.append(variable)
+        yield
+    finally:
+        for variable in hoisted:
+            _unhoist(variable)
+
+
+def _compute_dtype(model):
+    """The compute dtype of `model`'s dtype policy, as a `tf.DType`."""
+    import tensorflow as tf
+
+    policy = getattr(model, "dtype_policy", None)
+    name = getattr(policy, "compute_dtype", None)
+    return tf.as_dtype(name) if name else None
+
+
+def _in_graph(graph) -> bool:
+    """Whether the graph being built is `graph` or is traced inside it (a
+    loop's body, a nested function), so that it may capture its tensors."""
+    import tensorflow as tf
+
+    current = tf.compat.v1.get_default_graph()
+    while current is not None:
+        if current is graph:
+            return True
+        current = getattr(current, "outer_graph", None)
+    return False
+
+
+def _float32_value(variable):
+    if hasattr(variable, "true_dtype"):  # tf_keras AutoCastVariable
+        return variable._variable
+    return variable._value  # Keras 3: its tf.Variable
+
+
+def _hoisting(variable):
+    """How to make `variable`'s autocast reads take a given cast, or None
+    when it is not a float32 weight read through an autocast."""
+    import tensorflow as tf
+
+    keras = sys.modules.get("keras")
+    if keras is not None and isinstance(variable, keras.Variable):
+        if not variable._autocast or variable._value is None or \
+                variable._value.dtype != tf.float32 or isinstance(
+                    variable._value, tf.distribute.DistributedValues):
+            return None  # (a strategy's variable: read as it was)
+
+        def hoist(cast, graph):
+            def _maybe_autocast(value):
+                if value is variable._value and _in_graph(graph):
+                    scope = _keras3_autocast_scope()
+                    if scope is not None and scope.dtype is not None and \
+                            tf.as_dtype(scope.dtype) == cast.dtype:
+                        return cast
+                return type(variable)._maybe_autocast(variable, value)
+
+            variable._tfft_cast = cast
+            variable._maybe_autocast = _maybe_autocast
+        return hoist
+    if "tf_keras" not in sys.modules:
+        return None
+    from tf_keras.src.mixed_precision import autocast_variable
+
+    if type(variable) is not autocast_variable.AutoCastVariable or \
+            variable.true_dtype != tf.float32:
+        return None  # (a strategy's AutoCastDistributedVariable included)
+
+    def hoist(cast, graph):
+        variable._tfft_cast = (cast, graph)
+        variable.__class__ = _cast_once_class()
+    return hoist
+
+
+def _unhoist(variable) -> None:
+    if "_maybe_autocast" in vars(variable):  # Keras 3
+        del variable._maybe_autocast
+    else:
+        from tf_keras.src.mixed_precision import autocast_variable
+
+        variable.__class__ = autocast_variable.AutoCastVariable
+    del variable._tfft_cast
+
+
+def _keras3_autocast_scope():
+    from keras.src.backend.common.variables import get_autocast_scope
+
+    return get_autocast_scope()
+
+
+_CAST_ONCE = []
+
+
+def _cast_once_class():
+    """tf_keras' `AutoCastVariable` whose reads under an autocast to the
+    hoisted cast's dtype, in the hoisting graph, return that cast. Its
+    tensor conversion is registered for it (TensorFlow calls the function
+    registered for `AutoCastVariable` unbound, past any override)."""
+    if _CAST_ONCE:
+        return _CAST_ONCE[0]
+    import tensorflow as tf
+    from tf_keras.src.mixed_precision import autocast_variable
+
+    class CastOnceVariable(autocast_variable.AutoCastVariable):
+        def _hoisted(self):
+            cast, graph = self._tfft_cast
+            if self._should_cast() and self._cast_dtype == cast.dtype \
+                    and _in_graph(graph):
+                return cast
+            return None
+
+        def value(self):
+            cast = self._hoisted()
+            return super().value() if cast is None else cast
+
+        def read_value(self):
+            cast = self._hoisted()
+            return super().read_value() if cast is None else cast
+
+        def _dense_var_to_tensor(self, dtype=None, name=None, as_ref=False):
+            cast = self._hoisted()
+            if cast is None or as_ref or (
+                    dtype is not None
+                    and not dtype.is_compatible_with(cast.dtype)):
+                return super()._dense_var_to_tensor(dtype=dtype, name=name,
+                                                    as_ref=as_ref)
+            return cast
+
+    tf.register_tensor_conversion_function(
+        CastOnceVariable,
+        lambda v, dtype=None, name=None, as_ref=False:
+            v._dense_var_to_tensor(dtype=dtype, name=name, as_ref=as_ref))
+    _CAST_ONCE.append(CastOnceVariable)
+    return CastOnceVariable

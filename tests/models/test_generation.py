@@ -141,6 +141,11 @@ def test_bert2bert_generates_in_a_graph_under_mixed_precision():
         generator = Generator(model, pad_id=PAD, max_new_tokens=10,
                               min_length=8, jit_compile="auto")
         got = generator(ids, mask).numpy()
+    # The loop reads each weight cast once per call, before it
+    # (`keras_compat.weights_cast_once`), not cast at every step.
+    from tests.test_keras_compat import weight_casts
+
+    assert weight_casts(generator.generate.get_concrete_function()) == {}
     # "auto": XLA's bfloat16 generation is slower on a CPU than the graph's.
     assert not generator.jit_compile
     assert "bfloat16 on a CPU" in generator.jit_reason

@@ -259,3 +259,37 @@ def test_bpe_tokenizes_as_the_checkpoints_own_tokenizer(tiny_bart):
     theirs = transformers.AutoTokenizer.from_pretrained(tiny_bart)(
         texts, truncation=True, max_length=64)
     assert ours["input_ids"] == theirs["input_ids"]
+
+
+def test_generation_in_bfloat16_casts_each_weight_once_per_call(
+        tiny_bart, monkeypatch):
+    """Under mixed_bfloat16 keras-hub's decoding loop reads the weights
+    cast before the loop (`keras_compat.weights_cast_once`), not a cast
+    of each at every step; its texts are those of the same loop casting
+    at every read (the same casts, made earlier)."""
+    import contextlib
+
+    from tests.test_keras_compat import weight_casts
+    from tfft import keras_compat
+
+    config = bart_config(tiny_bart)
+    config.train.precision = "mixed_bfloat16"
+    task = get_task("summarization", config)
+    keras_compat.keras_for("keras_hub").utils.set_random_seed(0)
+    with keras_compat.precision("keras_hub", "mixed_bfloat16"):
+        bundle = varied(builder.build(config.model, task))
+    features = task.tokenize(datasets.Dataset.from_dict({"source": TEXTS}),
+                             bundle.tokenizer)
+    generator = task.generator(bundle.model, bundle.tokenizer)
+    assert weight_casts(generator.generate.get_concrete_function()) == {}
+    texts = task.outputs(bundle.model, features, bundle.tokenizer, 8)
+
+    monkeypatch.setattr(keras_compat, "weights_cast_once",
+                        lambda model: contextlib.nullcontext())
+    plain_task = get_task("summarization", config)
+    plain = plain_task.generator(bundle.model, bundle.tokenizer)
+    assert sum(weight_casts(plain.generate.get_concrete_function())
+               .values()) > 10
+    assert plain_task.outputs(bundle.model, features, bundle.tokenizer,
+                              8) == texts
+    assert len(set(texts)) >= 3

@@ -12,9 +12,15 @@ the generated tokens, then padding (`pad_id`), whatever the search.
 With `jit_compile`, calls from Python run the function XLA-compiled, at
 shapes rounded up to powers of two (XLA compiles once per shape). Traced
 into another function (the SavedModel), it is the graph function.
+
+Under mixed precision the model's weights are cast to the compute dtype
+once per call, before the decoding loop, not at every step
+(`keras_compat.weights_cast_once`).
 """
 
 import tensorflow as tf
+
+from tfft import keras_compat
 
 
 class TracedGenerator(tf.Module):
@@ -33,19 +39,23 @@ class TracedGenerator(tf.Module):
         # The graph function (any shape: the SavedModel's signature), and
         # with `jit_compile` its XLA twin for calls from Python, compiled
         # once per bucketed shape (`__call__`).
-        self.generate = tf.function(self._generate, input_signature=specs)
+        self.generate = tf.function(self._traced, input_signature=specs)
         if jit_compile == "auto":
             jit_compile, self.jit_reason = xla_pays(model)
         else:
             self.jit_reason = ("XLA-compiled" if jit_compile else
                                "not XLA-compiled") + " (generate.jit_compile)"
         self.jit_compile = bool(jit_compile)
-        self._compiled = (tf.function(self._generate, jit_compile=True)
+        self._compiled = (tf.function(self._traced, jit_compile=True)
                           if self.jit_compile else None)
         self._shapes = []  # (rows, length) compiled so far
 
     def _generate(self, input_ids, attention_mask):
         raise NotImplementedError
+
+    def _traced(self, input_ids, attention_mask):
+        with keras_compat.weights_cast_once(self.model):
+            return self._generate(input_ids, attention_mask)
 
     def __call__(self, input_ids, attention_mask):
         input_ids = tf.cast(input_ids, tf.int32)
