@@ -30,6 +30,9 @@ callbacks have the same names in both). Known differences live here:
   batch's tensors, so it traces the first batch's shape, then a relaxed
   one at the next length (~0.5 s each for MiniLM); `trace_predict` traces
   the relaxed one first.
+- AutoGraph: Keras 3 traces its train, test and predict steps without it;
+  tf_keras converts them and every layer's `call`, so the hf family's
+  `TaskModel` marks its steps `do_not_convert`.
 - Mixed precision reads: both flavours keep float32 weights and cast each
   one to the compute dtype where a layer reads it (tf_keras'
   `AutoCastVariable`, Keras 3's `Variable._maybe_autocast`), so a traced

@@ -141,3 +141,36 @@ def test_head_weights_dummy_inputs_are_canonical():
     inputs = head_weights.dummy_inputs()
     assert sorted(inputs) == ["attention_mask", "input_ids",
                               "token_type_ids"]
+
+
+@pytest.mark.parametrize("family", ["keras_hub", "hf"])
+def test_fit_evaluate_and_predict_trace_the_model_without_autograph(
+        tiny_bert, family, monkeypatch):
+    """Keras 3 traces its steps without AutoGraph; the hf family's
+    TaskModel does the same on tf_keras, which would convert the step and
+    every layer's `call` (half of MiniLM's first step)."""
+    from tensorflow.python.autograph.core import ag_ctx
+
+    from tfft import keras_compat
+
+    task, config = task_and_config(tiny_bert, family, "tfft")
+    bundle = builder.build(config.model, task)
+    statuses, apply = [], task.apply_head
+
+    def recording(*args, **kwargs):  # (runs while a step is traced)
+        statuses.append(ag_ctx.control_status_ctx().status)
+        return apply(*args, **kwargs)
+
+    monkeypatch.setattr(task, "apply_head", recording)
+    keras = keras_compat.keras_for(family)
+    model = bundle.model
+    model.compile(optimizer=keras.optimizers.SGD(0.0),
+                  loss=keras.losses.SparseCategoricalCrossentropy(
+                      from_logits=True))
+    x = batch(bundle.tokenizer, ["good movie", "the plot was dull"])
+    y = np.array([0, 1])
+    model.fit(x, y, epochs=1, verbose=0)
+    model.evaluate(x, y, verbose=0)
+    model.predict(x, verbose=0)
+    assert len(statuses) >= 3  # a trace each
+    assert ag_ctx.Status.ENABLED not in statuses

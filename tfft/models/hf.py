@@ -142,6 +142,20 @@ class TaskModel(KERAS.Model):
         acc = self._accumulation
         return [] if acc is None else [acc.micro_step, *acc.totals]
 
+    # Traced without AutoGraph, as Keras 3 traces its steps: tf_keras
+    # converts the step and every layer's `call` below it, and for a
+    # transformers model that conversion was half of the first step
+    # (MiniLM: 5.5 s -> 2.7 s). transformers' TF code has no Python
+    # control flow on tensors (it compiles with XLA); tfft's uses `tf.cond`.
+    @tf.autograph.experimental.do_not_convert
+    def test_step(self, data):
+        return super().test_step(data)
+
+    @tf.autograph.experimental.do_not_convert
+    def predict_step(self, data):
+        return super().predict_step(data)
+
+    @tf.autograph.experimental.do_not_convert
     def train_step(self, data):
         if self._accumulation is None:
             return super().train_step(data)
