@@ -23,8 +23,10 @@ on average; the lead-3 baseline (the abstract's first three sentences),
 which the run reports beside it as lead3_*: 40.7 / 14.9 / 25.8 / 34.8.
 With 100 training papers the warm-started decoder does not reach lead-3
 (validation ROUGE-L reaches 0.19 by epoch 3 and then wanders between
-0.13 and 0.20 while the training loss keeps falling). tfft-train 440 s
-(7.4 min wall). Before the labels stopped repeating [CLS]
+0.13 and 0.20 while the training loss keeps falling). tfft-train 363 s
+(6.1 min wall; re-run 2026-12-04 21:28 with the same figures to the
+digit, after generation began casting the weights once per call: 440 s
+before). Before the labels stopped repeating [CLS]
 (`tfft.tasks.summarization.target_labels`), the same run (2026-12-02,
 epoch 7 kept) gave 30.8 / 7.2 / 19.0 / 24.0: this recipe's n-gram ban hid
 the [CLS] loop that fix removes.
