@@ -5,6 +5,8 @@ reads one cast of each weight made before the loop, where TensorFlow would
 otherwise read and cast every weight at every step; the outputs are the
 same, and nothing outlives the block."""
 
+import contextlib
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -49,20 +51,12 @@ def _looped(model, hoist: bool, steps: int = 4):
 
     def run(x):
         with (keras_compat.weights_cast_once(model) if hoist
-              else _nothing()):
+              else contextlib.nullcontext()):
             return tf.while_loop(lambda i, x: i < steps, body,
                                  (tf.constant(0), x))[1]
 
     return tf.function(run, input_signature=[
         tf.TensorSpec([None, 8], tf.float32)], autograph=False)
-
-
-class _nothing:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 @pytest.mark.parametrize("flavour", sorted(FAMILY_OF_FLAVOUR))

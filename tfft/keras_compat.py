@@ -181,7 +181,7 @@ def weights_cast_once(model):
             seen.add(id(variable))
             hoist = _hoisting(variable)
             if hoist is not None:
-                hoist(tf.cast(_float32_value(variable), dtype), graph)
+                hoist(dtype, graph)
                 hoisted.append(variable)
         yield
     finally:
@@ -211,15 +211,10 @@ def _in_graph(graph) -> bool:
     return False
 
 
-def _float32_value(variable):
-    if hasattr(variable, "true_dtype"):  # tf_keras AutoCastVariable
-        return variable._variable
-    return variable._value  # Keras 3: its tf.Variable
-
-
 def _hoisting(variable):
-    """How to make `variable`'s autocast reads take a given cast, or None
-    when it is not a float32 weight read through an autocast."""
+    """`hoist(dtype, graph)`, which casts `variable` to `dtype` in `graph`
+    and makes its autocast reads there take that cast; None when it is not
+    a float32 weight read through an autocast."""
     import tensorflow as tf
 
     keras = sys.modules.get("keras")
@@ -229,7 +224,9 @@ def _hoisting(variable):
                     variable._value, tf.distribute.DistributedValues):
             return None  # (a strategy's variable: read as it was)
 
-        def hoist(cast, graph):
+        def hoist(dtype, graph):
+            cast = tf.cast(variable._value, dtype)  # (its tf.Variable)
+
             def _maybe_autocast(value):
                 if value is variable._value and _in_graph(graph):
                     scope = _keras3_autocast_scope()
@@ -249,8 +246,8 @@ def _hoisting(variable):
             variable.true_dtype != tf.float32:
         return None  # (a strategy's AutoCastDistributedVariable included)
 
-    def hoist(cast, graph):
-        variable._tfft_cast = (cast, graph)
+    def hoist(dtype, graph):
+        variable._tfft_cast = (tf.cast(variable._variable, dtype), graph)
         variable.__class__ = _cast_once_class()
     return hoist
 

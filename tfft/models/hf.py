@@ -145,8 +145,9 @@ class TaskModel(KERAS.Model):
     # Traced without AutoGraph, as Keras 3 traces its steps: tf_keras
     # converts the step and every layer's `call` below it, and for a
     # transformers model that conversion was half of the first step
-    # (MiniLM: 5.5 s -> 2.7 s). transformers' TF code has no Python
-    # control flow on tensors (it compiles with XLA); tfft's uses `tf.cond`.
+    # (MiniLM: 5.5 s -> 2.7 s). transformers' TF text models branch on a
+    # tensor only in code these steps do not run (their own losses,
+    # embedding resizing, eager checks); tfft's code uses `tf.cond`.
     @tf.autograph.experimental.do_not_convert
     def test_step(self, data):
         return super().test_step(data)
