@@ -30,6 +30,9 @@ truncation. Steady training examples/s, test accuracy, seconds to 0.80:
   bf16, pooler, 1e-4 (here)   157.7  0.831  22.7     37.5  0.860   86.2
   the same, --config.model.family=hf
                               135.0  0.831  29.4     34.3  0.858   61.3
+  the same, hf, its steps no longer converted by AutoGraph (2026-12-04,
+  `tools/bench.py --files_family=hf`; keras_hub in the run after it:
+  160.6 0.831 19.3)           157.2  0.831  22.5
 bfloat16 trains 1.3x (short texts) to 1.5x (long) the examples/s of
 float32; 1e-4 gains 1.3-5.4 points of accuracy and halves the time to
 0.80 on short texts. The three poolings tie (within 0.2 points); the

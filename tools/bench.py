@@ -87,6 +87,10 @@ _WARMUP = flags.DEFINE_integer("warmup_steps", 10, "Steps left out of the "
                                "steady rate.")
 _TARGET = flags.DEFINE_float("target", 0.80, "Test accuracy to reach.")
 _SEED = flags.DEFINE_integer("seed", 0, "Split and training seed.")
+_FILES_FAMILY = flags.DEFINE_enum(
+    "files_family", "", ["", "keras_hub", "hf"],
+    "The files recipe's model family (--config.model.family); empty: the "
+    "config's own (keras_hub).")
 _PROFILE = flags.DEFINE_bool("profile", True, "Also profile a tfft step "
                              "(fit, compiled step, input pipeline, matmuls).")
 _OUT = flags.DEFINE_string("out", "bench_results", "Output folder.")
@@ -162,6 +166,7 @@ def write_workload(out):
         "learning_rate": _LR.value, "epochs": _EPOCHS.value,
         "eval_every": _EVAL_EVERY.value, "warmup_steps": _WARMUP.value,
         "target": _TARGET.value, "seed": _SEED.value,
+        "files_family": _FILES_FAMILY.value,
     }
     path = os.path.join(out, "workload.json")
     with open(path, "w") as f:

@@ -23,8 +23,13 @@ def config_for(w):
     d.max_length = w["max_length"]
     t.batch_size, t.epochs, t.verbose = w["batch_size"], w["epochs"], 0
     config.seed = w["seed"]
+    if w.get("files_family"):  # tools/bench.py --files_family
+        config.model.family = w["files_family"]
     return config
 
 
 def run(w):
-    return tfft_recipe.run_config(w, config_for, "configs/classify_files.py")
+    family = w.get("files_family")
+    return tfft_recipe.run_config(
+        w, config_for, "configs/classify_files.py" + (
+            f" --config.model.family={family}" if family else ""))
