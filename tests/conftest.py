@@ -288,6 +288,19 @@ KERAS_HUB_THEN_SLOW_HF = ["keras_hub",
                           pytest.param("hf", marks=pytest.mark.slow)]
 
 
+def weight_casts(concrete) -> dict:
+    """{function: casts of a variable read} over the functions a traced
+    function calls (a while loop's body among them)."""
+    out = {}
+    for function in concrete.graph.as_graph_def().library.function:
+        ops = {n.name: n.op for n in function.node_def}
+        casts = sum(1 for n in function.node_def if n.op == "Cast" and
+                    ops.get(n.input[0].split(":")[0]) == "ReadVariableOp")
+        if casts:
+            out[function.signature.name] = casts
+    return out
+
+
 def asset_or_skip(fn, *args):
     """A bundled asset's path, or skip the test saying how to install it."""
     from tfft.errors import UserError

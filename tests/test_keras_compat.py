@@ -11,22 +11,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.conftest import weight_casts
 from tfft import keras_compat
 
 FAMILY_OF_FLAVOUR = {"tf_keras": "hf", "keras": "keras_hub"}
-
-
-def weight_casts(concrete) -> dict:
-    """{function: casts of a variable read} over the functions a traced
-    function calls (a while loop's body among them)."""
-    out = {}
-    for function in concrete.graph.as_graph_def().library.function:
-        ops = {n.name: n.op for n in function.node_def}
-        casts = sum(1 for n in function.node_def if n.op == "Cast" and
-                    ops.get(n.input[0].split(":")[0]) == "ReadVariableOp")
-        if casts:
-            out[function.signature.name] = casts
-    return out
 
 
 def _model(flavour, policy):

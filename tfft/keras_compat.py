@@ -173,12 +173,9 @@ def weights_cast_once(model):
     graph = tf.compat.v1.get_default_graph()
     hoisted = []
     try:
-        seen = set()
         for variable in model.variables:
-            if id(variable) in seen or getattr(variable, "_tfft_cast",
-                                               None) is not None:
-                continue  # (shared, or hoisted by an enclosing block)
-            seen.add(id(variable))
+            if getattr(variable, "_tfft_cast", None) is not None:
+                continue  # (listed twice, or hoisted by an enclosing block)
             hoist = _hoisting(variable)
             if hoist is not None:
                 hoist(dtype, graph)

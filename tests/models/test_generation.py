@@ -12,6 +12,7 @@ from transformers.generation.tf_logits_process import (
 )
 
 from tests.conftest import tiny_seq2seq_config
+from tests.conftest import weight_casts
 from tfft.models.generation import generated_tokens
 from tfft.models.generation import xla_pays
 from tfft.models.hf_generation import Generator
@@ -143,8 +144,6 @@ def test_bert2bert_generates_in_a_graph_under_mixed_precision():
         got = generator(ids, mask).numpy()
     # The loop reads each weight cast once per call, before it
     # (`keras_compat.weights_cast_once`), not cast at every step.
-    from tests.test_keras_compat import weight_casts
-
     assert weight_casts(generator.generate.get_concrete_function()) == {}
     # "auto": XLA's bfloat16 generation is slower on a CPU than the graph's.
     assert not generator.jit_compile

@@ -17,6 +17,7 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import copy_rows
+from tests.conftest import weight_casts
 from tfft import config as config_lib
 from tfft.config import default_config
 from tfft.errors import UserError
@@ -269,7 +270,6 @@ def test_generation_in_bfloat16_casts_each_weight_once_per_call(
     at every read (the same casts, made earlier)."""
     import contextlib
 
-    from tests.test_keras_compat import weight_casts
     from tfft import keras_compat
 
     config = bart_config(tiny_bart)
