@@ -32,7 +32,8 @@ callbacks have the same names in both). Known differences live here:
   the relaxed one first.
 - AutoGraph: Keras 3 traces its train, test and predict steps without it;
   tf_keras converts them and every layer's `call`, so the hf family's
-  `TaskModel` marks its steps `do_not_convert`.
+  `TaskModel` traces its steps `do_not_convert`, and with AutoGraph for a
+  model whose Python branches on a tensor (BART's decoder).
 - Mixed precision reads: both flavours keep float32 weights and cast each
   one to the compute dtype where a layer reads it (tf_keras'
   `AutoCastVariable`, Keras 3's `Variable._maybe_autocast`), so a traced

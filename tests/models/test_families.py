@@ -174,3 +174,60 @@ def test_fit_evaluate_and_predict_trace_the_model_without_autograph(
     model.predict(x, verbose=0)
     assert len(statuses) >= 3  # a trace each
     assert ag_ctx.Status.ENABLED not in statuses
+
+
+def test_a_model_that_branches_on_a_tensor_is_traced_with_autograph(
+        tiny_bert, tmp_path, monkeypatch):
+    """transformers' BART decoder branches in Python on its input length
+    (`if input_shape[-1] > 1`), a tensor when each batch is padded to its
+    own length: traced without AutoGraph it raises. The hf TaskModel
+    traces that model's steps with AutoGraph, and fit, evaluate and
+    predict compute what the model computes eagerly."""
+    import tf_keras
+    import transformers
+    from tensorflow.python.autograph.core import ag_ctx
+
+    from tests.conftest import tiny_seq2seq_config
+    from tfft.tasks.base import token_loss
+
+    folder = str(tmp_path / "bart")
+    tok = transformers.AutoTokenizer.from_pretrained(tiny_bert)
+    tiny_seq2seq_config("bart", len(tok), tok.pad_token_id,
+                        tok.cls_token_id, tok.sep_token_id
+                        ).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    config = default_config()
+    config.task, config.model.family = "summarization", "hf"
+    config.model.path, config.model.init = folder, "random"
+    task = get_task("summarization", config)
+    model = builder.build(config.model, task).model
+    statuses, logits = [], task.native_logits
+
+    def recording(*args, **kwargs):
+        if not tf.executing_eagerly():  # a step is being traced
+            statuses.append(ag_ctx.control_status_ctx().status)
+        return logits(*args, **kwargs)
+
+    monkeypatch.setattr(task, "native_logits", recording)
+    rng = np.random.RandomState(0)
+    x = {"input_ids": rng.randint(5, len(tok), (4, 9)),
+         "decoder_input_ids": rng.randint(5, len(tok), (4, 6))}
+    x["attention_mask"] = np.ones_like(x["input_ids"])
+    x["decoder_attention_mask"] = np.ones_like(x["decoder_input_ids"])
+    x = {k: v.astype(np.int32) for k, v in x.items()}
+    y = rng.randint(5, len(tok), (4, 6)).astype(np.int32)
+    # Unknown lengths, as the trainer's padded batches have.
+    spec = ({k: tf.TensorSpec((None, None), tf.int32) for k in x},
+            tf.TensorSpec((None, None), tf.int32))
+    data = tf.data.Dataset.from_generator(lambda: iter([(x, y)]),
+                                          output_signature=spec)
+    model.compile(optimizer=tf_keras.optimizers.SGD(0.0), loss=token_loss)
+    model.fit(data, epochs=1, verbose=0)
+    loss = model.evaluate(data, verbose=0)
+    predicted = model.predict(data.map(lambda x, y: x), verbose=0)
+    eager = model(x, training=False)
+    np.testing.assert_allclose(predicted, eager, atol=1e-5)
+    np.testing.assert_allclose(
+        loss, float(tf.reduce_mean(token_loss(y, eager))), rtol=1e-5)
+    assert len(statuses) >= 3  # a trace each
+    assert set(statuses) == {ag_ctx.Status.ENABLED}

@@ -125,6 +125,7 @@ class TaskModel(KERAS.Model):
         self.head_layers = head_layers
         self.native = native
         self._accumulation = None
+        self._autograph = False  # see `_traced`
         self._takes_token_types = "token_type_ids" in inspect.signature(
             encoder.call).parameters
 
@@ -145,19 +146,31 @@ class TaskModel(KERAS.Model):
     # Traced without AutoGraph, as Keras 3 traces its steps: tf_keras
     # converts the step and every layer's `call` below it, and for a
     # transformers model that conversion was half of the first step
-    # (MiniLM: 5.5 s -> 2.7 s). transformers' TF text models branch on a
-    # tensor only in code these steps do not run (their own losses,
-    # embedding resizing, eager checks); tfft's code uses `tf.cond`.
-    @tf.autograph.experimental.do_not_convert
+    # (MiniLM: 5.5 s -> 2.7 s). Some transformers models branch in Python
+    # on a value that is a tensor when a length is dynamic (BART-family
+    # decoders: `if input_shape[-1] > 1`); their first trace raises
+    # OperatorNotAllowedInGraphError before anything runs, and that step
+    # and every later one is traced with AutoGraph instead. tfft's own
+    # code uses `tf.cond`.
     def test_step(self, data):
-        return super().test_step(data)
+        return self._traced(super().test_step, data)
 
-    @tf.autograph.experimental.do_not_convert
     def predict_step(self, data):
-        return super().predict_step(data)
+        return self._traced(super().predict_step, data)
 
-    @tf.autograph.experimental.do_not_convert
     def train_step(self, data):
+        return self._traced(self._train_step, data)
+
+    def _traced(self, step, data):
+        if not self._autograph:
+            try:
+                return tf.autograph.experimental.do_not_convert(step)(data)
+            except tf.errors.OperatorNotAllowedInGraphError:
+                self._autograph = True
+        # Called from the step Keras converts, so `step` is converted too.
+        return step(data)
+
+    def _train_step(self, data):
         if self._accumulation is None:
             return super().train_step(data)
         acc = self._accumulation
