@@ -94,8 +94,11 @@ def test_hf_truncation_and_pairs_match_transformers(tiny_bert, max_length):
                     ).all()
 
 
-def test_keras_hub_graph_tokenizer_matches_training_encode(tiny_bert):
-    tok = keras_hub.load_tokenizer(tiny_bert)
+@pytest.mark.parametrize("folder", ["tiny_bert", "keras_hub_t5"])
+def test_keras_hub_graph_tokenizer_matches_training_encode(folder, request):
+    """Ids and types, pairs too (T5: no start token, the pair still typed
+    1 as keras-hub's packer types it)."""
+    tok = keras_hub.load_tokenizer(request.getfixturevalue(folder))
     rng = random.Random(0)
     texts = EDGE_CASES + _random_texts(20, rng, ["good", "bad", "film"])
     pairs = list(reversed(texts))
@@ -109,9 +112,10 @@ def test_keras_hub_graph_tokenizer_matches_training_encode(tiny_bert):
             [tf.constant(pair_texts)] if pair_texts else [])
         out = packer(*args)
         lengths = out["attention_mask"].numpy().sum(1)
-        got = [r[:n] for r, n in zip(out["input_ids"].numpy().tolist(),
-                                     lengths)]
-        assert got == expected["input_ids"]
+        for key in ("input_ids", "token_type_ids"):
+            got = [r[:n] for r, n in zip(out[key].numpy().tolist(),
+                                         lengths)]
+            assert got == expected[key]
 
 
 @pytest.mark.parametrize("folder", ["tiny_bert", "keras_hub_t5",
@@ -341,12 +345,47 @@ def test_byte_level_bpe_parity_on_every_rt_snippet_and_edge_case(rt_bart):
                             max_length=16)["input_ids"]
 
 
-def test_byte_level_bpe_pairs_are_refused_for_the_hf_family(rt_bart):
-    """transformers' RoBERTa/BART pair template (</s></s> between) is not
-    the graph packer's: refused rather than served differently."""
+@pytest.mark.parametrize("max_length", [8, 9, 16, 40])
+def test_byte_level_bpe_pairs_pack_as_transformers_does(rt_bart,
+                                                        max_length):
+    """transformers' RoBERTa/BART pair template, <s> a </s></s> b </s>
+    with every type 0, truncated longest-first around its four special
+    tokens: the graph packs what training's `encode` gives."""
+    from tfft.data import bundled
+    from tfft.models.pair_template import PairTemplate
+
     tok = hf.load_tokenizer(rt_bart)
-    with pytest.raises(UserError, match="text pairs with a byte-level BPE"):
+    assert tok.pair_template == PairTemplate(between=(tok.end_id,),
+                                             typed=False)
+    snippets = list(bundled.rotten_tomatoes()["text"][:40]) + EDGE_CASES
+    texts, pairs = snippets, list(reversed(snippets))
+    expected = tok.encode(texts, pairs, max_length=max_length)
+    out = tf.function(graph_tokenizer.for_tokenizer(tok, max_length, 2))(
+        tf.constant(texts), tf.constant(pairs))
+    lengths = out["attention_mask"].numpy().sum(1)
+    for key in ("input_ids", "token_type_ids"):
+        got = [r[:n] for r, n in zip(out[key].numpy().tolist(), lengths)]
+        assert got == expected[key]
+    assert max(lengths) == max_length  # (truncation was exercised)
+
+
+def test_pair_templates_the_graph_does_not_pack_are_refused(tiny_bert):
+    """A template with the second text first: refused for pairs (single
+    texts still pack), rather than served differently from training."""
+    from tokenizers import processors
+
+    fast = transformers.AutoTokenizer.from_pretrained(tiny_bert)
+    fast.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $B:1 [SEP]:1 $A [SEP]",
+        special_tokens=[("[CLS]", fast.cls_token_id),
+                        ("[SEP]", fast.sep_token_id)])
+    tok = hf.Tokenizer(fast)
+    assert tok.pair_template is None
+    with pytest.raises(UserError, match="packs text pairs other than"):
         graph_tokenizer.for_tokenizer(tok, 16, 2)
+    out = graph_tokenizer.for_tokenizer(tok, 16, 1)(tf.constant(["good"]))
+    assert out["input_ids"].numpy()[0, :3].tolist() == \
+        tok.encode(["good"], max_length=16)["input_ids"][0]
 
 
 def test_byte_level_decoder_equals_transformers_decode(rt_bart):

@@ -193,27 +193,48 @@ def test_loads_and_serves_rest_bodies_with_only_tensorflow_and_text(
             assert row["label_id"] == int(np.argmax(row["probabilities"]))
 
 
-def test_text_pair_models_take_text_and_text_pair(tiny_bert, tmp_path):
+def _tiny_roberta(directory):
+    """A random 32-wide RoBERTa with a byte-level BPE tokenizer (trained
+    on TEXTS): transformers packs its pairs <s> a </s></s> b </s>."""
+    import transformers
+
+    from tests.conftest import make_tiny_bart
+
+    folder = make_tiny_bart(directory, TEXTS * 4)
+    tok = transformers.AutoTokenizer.from_pretrained(folder)
+    transformers.RobertaConfig(
+        vocab_size=len(tok), hidden_size=32, num_hidden_layers=2,
+        num_attention_heads=4, intermediate_size=64,
+        max_position_embeddings=40, type_vocab_size=1,
+        pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id,
+        eos_token_id=tok.eos_token_id).save_pretrained(folder)
+    return folder
+
+
+@pytest.mark.parametrize("family, checkpoint", [
+    ("keras_hub", "bert"), ("hf", "bert"), ("hf", "roberta")])
+def test_text_pair_models_take_text_and_text_pair(tiny_bert, tmp_path,
+                                                   family, checkpoint):
     from tfft.config import default_config
 
     config = default_config()
-    config.model.path = tiny_bert
+    config.model.path = (tiny_bert if checkpoint == "bert"
+                         else _tiny_roberta(tmp_path / "roberta"))
     config.model.init = "random"
     config.data.max_length = 12
-    for family in ("keras_hub", "hf"):
-        task, bundle = _bundle(config, family, text_columns="a,b")
-        path, _ = saved_model.export(bundle.model, bundle.tokenizer, task,
-                                     config, str(tmp_path / family))
-        serve = tf.saved_model.load(path).signatures["serving_default"]
-        assert set(serve.structured_input_signature[1]) == {"text",
-                                                            "text_pair"}
-        first, second = TEXTS[:10], list(reversed(TEXTS[-10:]))
-        out = serve(text=tf.constant(first), text_pair=tf.constant(second))
-        expected = _python_probs(task, bundle, {"a": first, "b": second})
-        np.testing.assert_allclose(out["probabilities"].numpy(), expected,
-                                   atol=1e-5)
-        meta = trained.read_export_metadata(path)
-        assert meta["text_inputs"] == {"text": "a", "text_pair": "b"}
+    task, bundle = _bundle(config, family, text_columns="a,b")
+    path, _ = saved_model.export(bundle.model, bundle.tokenizer, task,
+                                 config, str(tmp_path / family))
+    serve = tf.saved_model.load(path).signatures["serving_default"]
+    assert set(serve.structured_input_signature[1]) == {"text",
+                                                        "text_pair"}
+    first, second = TEXTS[:10], list(reversed(TEXTS[-10:]))
+    out = serve(text=tf.constant(first), text_pair=tf.constant(second))
+    expected = _python_probs(task, bundle, {"a": first, "b": second})
+    np.testing.assert_allclose(out["probabilities"].numpy(), expected,
+                               atol=1e-5)
+    meta = trained.read_export_metadata(path)
+    assert meta["text_inputs"] == {"text": "a", "text_pair": "b"}
 
 
 def test_unsupported_op_fails_and_keeps_previous_versions(exported,

@@ -36,6 +36,7 @@ import tensorflow_text as tf_text
 
 from tfft import assets
 from tfft.errors import UserError
+from tfft.models.pair_template import PairTemplate
 
 # BertNormalizer.handle_chinese_chars: the CJK Unified Ideograph blocks.
 CJK = (r"[\x{4E00}-\x{9FFF}\x{3400}-\x{4DBF}\x{20000}-\x{2A6DF}"
@@ -692,19 +693,24 @@ def _longest_first_lengths(lengths, budget):
 
 class Packer(tf.Module):
     """Ragged segments -> padded `input_ids`, `attention_mask`,
-    `token_type_ids` ([CLS] a [SEP] (b [SEP]); without a start token, T5's
-    a </s> (b </s>) with every type 0), truncated to `max_length`.
+    `token_type_ids`, truncated to `max_length`: [start] a end (between b
+    end), the second part typed 1 or 0: the tokenizer's `PairTemplate`
+    (BERT: [CLS] a [SEP] b [SEP], typed; RoBERTa and BART: <s> a </s></s>
+    b </s>, untyped; T5, without a start token: a </s> b </s>, untyped).
 
     `truncation` is "longest_first" (transformers) or "round_robin"
     (keras-hub's `MultiSegmentPacker`, via tensorflow-text's trimmer).
     """
 
     def __init__(self, max_length, start_id, end_id, pad_id, truncation,
-                 num_segments, name=None):
+                 num_segments, pairs=PairTemplate(), name=None):
         super().__init__(name=name)
         if truncation not in ("longest_first", "round_robin"):
             raise ValueError(f"unknown truncation {truncation!r}")
-        self.budget = max_length - (start_id is not None) - num_segments
+        self.between = tuple(pairs.between) if num_segments > 1 else ()
+        self.typed = pairs.typed
+        self.budget = (max_length - (start_id is not None) - num_segments
+                       - len(self.between))
         if self.budget < 1:
             raise UserError(f"max_length {max_length} leaves no room for "
                             "text; raise --config.data.max_length")
@@ -721,20 +727,26 @@ class Packer(tf.Module):
                 for s, n, limit in zip(segments, lengths, limits)]
 
     def __call__(self, segments):
-        segments = [tf.cast(s, tf.int32) for s in segments]
-        if self.start_id is None:
-            ends = [tf.concat([s, tf.RaggedTensor.from_tensor(tf.fill(
-                [s.nrows(), 1], tf.constant(self.end_id, tf.int32)))], 1)
-                for s in self.trim(segments)]
-            ids = tf.concat(ends, axis=1)
-            types = tf.zeros_like(ids)
-        else:
-            ids, types = tf_text.combine_segments(
-                self.trim(segments), self.start_id, self.end_id)
+        segments = self.trim([tf.cast(s, tf.int32) for s in segments])
+        rows = segments[0].nrows()
+
+        def column(token):
+            return tf.RaggedTensor.from_tensor(
+                tf.fill([rows, 1], tf.constant(token, tf.int32)))
+
+        starts = [] if self.start_id is None else [column(self.start_id)]
+        ids = tf.concat(starts + [segments[0], column(self.end_id)], axis=1)
+        types = tf.zeros_like(ids)
+        if len(segments) > 1:
+            second = tf.concat([column(t) for t in self.between]
+                               + [segments[1], column(self.end_id)], axis=1)
+            ids = tf.concat([ids, second], axis=1)
+            types = tf.concat([types, tf.ones_like(second) if self.typed
+                               else tf.zeros_like(second)], axis=1)
         return {
-            "input_ids": tf.cast(ids, tf.int32).to_tensor(self.pad_id),
-            "attention_mask": tf.ones_like(ids, tf.int32).to_tensor(0),
-            "token_type_ids": tf.cast(types, tf.int32).to_tensor(0),
+            "input_ids": ids.to_tensor(self.pad_id),
+            "attention_mask": tf.ones_like(ids).to_tensor(0),
+            "token_type_ids": types.to_tensor(0),
         }
 
 
@@ -761,16 +773,17 @@ def for_tokenizer(tokenizer, max_length: int, num_segments: int,
                   decodes: bool = False):
     """The in-graph twin of a family tokenizer (`hf.Tokenizer` or
     `keras_hub.Tokenizer`); with `decodes`, also its decoder."""
-    packer = Packer(max_length, tokenizer.start_id, tokenizer.end_id,
-                    tokenizer.pad_id, tokenizer.truncation, num_segments)
-    segmenter = tokenizer.in_graph()
-    if (num_segments > 1 and isinstance(segmenter, ByteLevelBPE)
-            and getattr(tokenizer, "hf", None) is not None):
+    pairs = tokenizer.pair_template
+    if num_segments > 1 and pairs is None:
         raise UserError(
-            "text pairs with a byte-level BPE tokenizer (RoBERTa, BART: "
-            "<s> a </s></s> b </s>) are not packed in the graph yet; "
-            "export a single-text model, or train with "
-            "--config.model.family=keras_hub")
+            "this tokenizer packs text pairs other than [start] a end "
+            "(more specials) b end, the templates the graph packs; export a "
+            "single-text model, or train with --config.model.family="
+            "keras_hub")
+    packer = Packer(max_length, tokenizer.start_id, tokenizer.end_id,
+                    tokenizer.pad_id, tokenizer.truncation, num_segments,
+                    pairs or PairTemplate())
+    segmenter = tokenizer.in_graph()
     return GraphTokenizer(
         segmenter, packer, getattr(tokenizer, "unk_id", None),
         decoder=tokenizer.in_graph_decoder() if decodes else None,

@@ -24,6 +24,7 @@ from tfft.data.pipeline import DECODER_INPUTS
 from tfft.errors import UserError
 from tfft.errors import first_line
 from tfft.models import native
+from tfft.models import pair_template
 from tfft.models import pooling
 
 KERAS = keras_compat.keras_for("hf")
@@ -52,6 +53,8 @@ class Tokenizer:
         # the start token (BERT2BERT), else padding (T5's convention).
         self.decoder_start_id = (self.start_id if self.start_id is not None
                                  else self.pad_id)
+        self.pair_template = _pair_template(hf_tokenizer, self.start_id,
+                                            self.end_id)
 
     @property
     def decoder_prompt(self) -> list:
@@ -90,6 +93,19 @@ class Tokenizer:
 
     def save(self, directory):
         self.hf.save_pretrained(directory)
+
+
+def _pair_template(hf_tokenizer, start_id, end_id):
+    """How `encode` packs a pair (`tfft.models.pair_template`; None for a
+    template the graph does not pack)."""
+    packed = hf_tokenizer("a", "b")
+    try:
+        sequence_ids = packed.sequence_ids()
+    except ValueError:  # not a fast tokenizer
+        return None
+    ids = packed["input_ids"]
+    types = packed.get("token_type_ids") or [0] * len(ids)
+    return pair_template.read(ids, sequence_ids, types, start_id, end_id)
 
 
 def load_tokenizer(path: str) -> Tokenizer:

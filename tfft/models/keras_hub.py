@@ -16,6 +16,7 @@ from tfft import keras_compat
 from tfft.errors import UserError
 from tfft.errors import first_line
 from tfft.models import native
+from tfft.models import pair_template
 from tfft.models import pooling
 from tfft.models.generation import TracedGenerator
 from tfft.models.generation import ban_repeated_ngrams
@@ -59,6 +60,9 @@ class Tokenizer:
         self.decoder_prompt = starts[1] if starts else [
             self.start_id if self.start_id is not None else self.pad_id]
         self.decoder_start_id = self.decoder_prompt[0]
+        # `MultiSegmentPacker`'s: [start] a end b end, typed 0 then 1
+        # (with or without a start token).
+        self.pair_template = pair_template.PairTemplate()
         self._traced = None  # `_tokenize`'s function (byte-level BPE)
         self._encoders = {}  # `encode`'s traced, by (max_length, paired)
 
