@@ -147,6 +147,23 @@ def make_tiny_bart(directory, texts, vocab_size=400):
     return str(directory)
 
 
+def make_tiny_roberta(directory, texts):
+    """A random 32-wide RoBERTa (one token type) with a byte-level BPE
+    tokenizer trained on `texts` (`make_tiny_bart`'s): transformers packs
+    its pairs <s> a </s></s> b </s>."""
+    import transformers
+
+    folder = make_tiny_bart(directory, list(texts) * 4)
+    tok = transformers.AutoTokenizer.from_pretrained(folder)
+    transformers.RobertaConfig(
+        vocab_size=len(tok), hidden_size=32, num_hidden_layers=2,
+        num_attention_heads=4, intermediate_size=64,
+        max_position_embeddings=40, type_vocab_size=1,
+        pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id,
+        eos_token_id=tok.eos_token_id).save_pretrained(folder)
+    return folder
+
+
 def make_keras_hub_t5(directory, spiece_model):
     """A keras-hub preset of a randomly initialised 32-wide T5 (keras-hub's
     `T5Backbone` + `T5Tokenizer` on `spiece_model`): keras-hub has no

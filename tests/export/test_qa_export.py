@@ -91,3 +91,37 @@ def test_serves_question_and_context_with_only_tensorflow_and_text(
         (r["answers"]["text"][0], r["answers"]["answer_start"][0],
          r["answers"]["answer_start"][0] + len(r["answers"]["text"][0]))
         for r in rows]
+
+
+def test_a_roberta_checkpoint_answers_in_the_graph_as_in_python(tmp_path):
+    """The hf family on RoBERTa's pair template (<s> question </s></s>
+    context </s>, one token type: type 1 was out of its range): a random
+    model's served answers are the Python pipeline's."""
+    from tests.conftest import make_tiny_roberta
+    from tests.tasks.test_question_answering import qa_config
+    from tfft.inference import model_outputs
+    from tfft.models import builder
+    from tfft.tasks import get_task
+
+    examples = _inputs()
+    config = qa_config(family="hf", init="random", path=make_tiny_roberta(
+        tmp_path / "roberta", examples["context"]))
+    task = get_task("question_answering", config)
+    bundle = builder.build(config.model, task)
+    features = task.tokenize(examples, bundle.tokenizer)
+    end = bundle.tokenizer.end_id
+    first = features[0]
+    offset = first["context_offset"]
+    assert first["input_ids"][offset - 2:offset] == [end, end]
+    assert set(first["token_type_ids"]) == {0}
+    python = task.predictions(model_outputs(
+        bundle.model, task, features, bundle.tokenizer, batch_size=8),
+        features, examples)
+    path, _ = saved_model.export(bundle.model, bundle.tokenizer, task,
+                                 config, str(tmp_path / "export"))
+    served = load_export(path).predictions(examples, batch_size=7)
+    for want, got in zip(python, served):
+        assert (got["answer"], got["start"], got["end"]) == (
+            want["answer"], want["start"], want["end"]), want
+        assert got["score"] == pytest.approx(want["score"], abs=1e-4)
+    assert sum(bool(r["answer"]) for r in python) >= len(python) - 4

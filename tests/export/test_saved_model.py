@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.conftest import make_tiny_roberta
 from tests.conftest import sentiment_rows
 from tests.export.test_graph_tokenizer import EDGE_CASES
 from tfft import trained
@@ -193,24 +194,6 @@ def test_loads_and_serves_rest_bodies_with_only_tensorflow_and_text(
             assert row["label_id"] == int(np.argmax(row["probabilities"]))
 
 
-def _tiny_roberta(directory):
-    """A random 32-wide RoBERTa with a byte-level BPE tokenizer (trained
-    on TEXTS): transformers packs its pairs <s> a </s></s> b </s>."""
-    import transformers
-
-    from tests.conftest import make_tiny_bart
-
-    folder = make_tiny_bart(directory, TEXTS * 4)
-    tok = transformers.AutoTokenizer.from_pretrained(folder)
-    transformers.RobertaConfig(
-        vocab_size=len(tok), hidden_size=32, num_hidden_layers=2,
-        num_attention_heads=4, intermediate_size=64,
-        max_position_embeddings=40, type_vocab_size=1,
-        pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id,
-        eos_token_id=tok.eos_token_id).save_pretrained(folder)
-    return folder
-
-
 @pytest.mark.parametrize("family, checkpoint", [
     ("keras_hub", "bert"), ("hf", "bert"), ("hf", "roberta")])
 def test_text_pair_models_take_text_and_text_pair(tiny_bert, tmp_path,
@@ -219,7 +202,7 @@ def test_text_pair_models_take_text_and_text_pair(tiny_bert, tmp_path,
 
     config = default_config()
     config.model.path = (tiny_bert if checkpoint == "bert"
-                         else _tiny_roberta(tmp_path / "roberta"))
+                         else make_tiny_roberta(tmp_path / "roberta", TEXTS))
     config.model.init = "random"
     config.data.max_length = 12
     task, bundle = _bundle(config, family, text_columns="a,b")

@@ -8,7 +8,6 @@ two equal.
 """
 
 import tensorflow as tf
-import tensorflow_text as tf_text
 
 from tfft.export import graph_words
 
@@ -29,19 +28,15 @@ def answer_fn(config, unanswerable, model, tokenizer):
         tokens, _, word_of = graph_words.word_tokens(words, segment, unk_id)
         questions = tf.cast(segment(question), tf.int64)[
             :, :d.max_question_length]
-        offset = questions.row_lengths() + 2  # [CLS] question [SEP]
+        # [CLS] question [SEP] (RoBERTa: <s> question </s></s>)
+        offset = questions.row_lengths() + 2 + len(packer.between)
         seq, starts, ends, _ = graph_words.windows(
             tokens.row_lengths(), d.max_length - 1 - offset, d.stride)
         first_token = tf.gather(tokens.row_splits[:-1], seq)
         index = tf.ragged.range(starts, ends) + first_token[:, None]
-        ids, types = tf_text.combine_segments(
-            [tf.gather(questions, seq), tf.gather(tokens.flat_values, index)],
-            packer.start_id, packer.end_id)
-        logits = tf.cast(model({
-            "input_ids": tf.cast(ids, tf.int32).to_tensor(packer.pad_id),
-            "attention_mask": tf.ones_like(ids, tf.int32).to_tensor(0),
-            "token_type_ids": tf.cast(types, tf.int32).to_tensor(0),
-        }, training=False), tf.float32)
+        logits = tf.cast(model(packer.pack(
+            [tf.gather(questions, seq), tf.gather(tokens.flat_values, index)]),
+            training=False), tf.float32)
 
         window_offset = tf.gather(offset, seq)
         score, span_start, span_end = best_spans(

@@ -727,7 +727,12 @@ class Packer(tf.Module):
                 for s, n, limit in zip(segments, lengths, limits)]
 
     def __call__(self, segments):
-        segments = self.trim([tf.cast(s, tf.int32) for s in segments])
+        return self.pack(self.trim([tf.cast(s, tf.int32) for s in segments]))
+
+    def pack(self, segments):
+        """Segments that fit the budget -> the padded inputs (extractive
+        QA's windows are cut by the task, not trimmed)."""
+        segments = [tf.cast(s, tf.int32) for s in segments]
         rows = segments[0].nrows()
 
         def column(token):

@@ -44,6 +44,7 @@ from tfft import metrics
 from tfft.data import words as words_lib
 from tfft.data.windows import windows
 from tfft.errors import UserError
+from tfft.models.pair_template import PairTemplate
 from tfft.tasks.base import EXAMPLE_ID
 from tfft.tasks.base import Task
 from tfft.tasks.base import column_values
@@ -198,6 +199,8 @@ class QuestionAnswering(Task):
         questions = tokenizer.tokenize_words(dataset[QUESTION][:])
         answers = column_values(dataset, ANSWERS)
         unk = [tokenizer.unk_id]
+        # How the tokenizer packs a pair (no template: BERT's).
+        pairs = tokenizer.pair_template or PairTemplate()
         columns = {k: [] for k in ("input_ids", "token_type_ids",
                                    CONTEXT_OFFSET, CHAR_STARTS, CHAR_ENDS,
                                    EXAMPLE_ID)}
@@ -212,16 +215,18 @@ class QuestionAnswering(Task):
                 ids.extend(word_ids)
                 starts.extend([a] * len(word_ids))
                 ends.extend([b] * len(word_ids))
-            offset = len(question) + 2
+            # [CLS] question [SEP] (RoBERTa: <s> question </s></s>)
+            offset = len(question) + 2 + len(pairs.between)
             label = (self._token_span(answers[example], starts, ends)
                      if answers is not None else None)
             room = d.max_length - offset - 1
             for start, end in windows(len(ids), room, d.stride):
                 columns["input_ids"].append(
                     [tokenizer.start_id, *question, tokenizer.end_id,
-                     *ids[start:end], tokenizer.end_id])
+                     *pairs.between, *ids[start:end], tokenizer.end_id])
                 columns["token_type_ids"].append(
-                    [0] * offset + [1] * (end - start + 1))
+                    [0] * (len(question) + 2) + [int(pairs.typed)] * (
+                        len(pairs.between) + end - start + 1))
                 columns[CONTEXT_OFFSET].append(offset)
                 columns[CHAR_STARTS].append(starts[start:end])
                 columns[CHAR_ENDS].append(ends[start:end])
