@@ -69,6 +69,26 @@ def test_families_tokenize_alike(tiny_bert):
     assert pairs == kh.encode(["good movie"], ["dull plot"], max_length=16)
 
 
+def test_words_are_tokenized_as_inside_a_text(tiny_bert, tiny_bart):
+    """Byte-level BPE marks a word's leading space (Ġword): each word is
+    tokenized behind one in both families, as transformers'
+    is_split_into_words with add_prefix_space gives them; WordPiece
+    words are tokenized as they are."""
+    import transformers
+
+    words = ["good", "film", "Héllo", "don't", "😀", "the"]
+    want = transformers.AutoTokenizer.from_pretrained(
+        tiny_bart, add_prefix_space=True)(
+        words, is_split_into_words=True,
+        add_special_tokens=False)["input_ids"]
+    for family in ("hf", "keras_hub"):
+        bpe = builder.family_module(family).load_tokenizer(tiny_bart)
+        assert bpe.word_prefix == " "
+        assert sum(bpe.tokenize_words(words), []) == want
+        wordpiece = builder.family_module(family).load_tokenizer(tiny_bert)
+        assert wordpiece.word_prefix == ""
+
+
 def test_mean_pooling_ignores_padding(tiny_bert):
     task, config = task_and_config(tiny_bert, "keras_hub", "tfft",
                                    pooling="mean")

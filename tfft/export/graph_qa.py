@@ -18,15 +18,15 @@ def answer_fn(config, unanswerable, model, tokenizer):
     """A function of [batch] question and context strings -> `answer`,
     `start`, `end`, `score` ([batch] each)."""
     d, m = config.data, config.model
-    segment, packer = tokenizer.segment_tokenizer, tokenizer.packer
+    pieces, packer = tokenizer.word_pieces, tokenizer.packer
     unk_id = tokenizer.unk_id
 
     def serve(question, context):
         batch = tf.size(question, tf.int64)
         words, char_begin, char_end, byte_begin, byte_end = \
             graph_words.split_words(context)
-        tokens, _, word_of = graph_words.word_tokens(words, segment, unk_id)
-        questions = tf.cast(segment(question), tf.int64)[
+        tokens, _, word_of = graph_words.word_tokens(words, pieces, unk_id)
+        questions = tf.cast(pieces(question), tf.int64)[
             :, :d.max_question_length]
         # [CLS] question [SEP] (RoBERTa: <s> question </s></s>)
         offset = questions.row_lengths() + 2 + len(packer.between)

@@ -758,20 +758,30 @@ class Packer(tf.Module):
 class GraphTokenizer(tf.Module):
     """Texts (one or two [batch] string tensors) -> padded model inputs.
     Token tasks use its parts: `segment_tokenizer` (strings -> ragged ids),
-    `packer`'s special ids, and `unk_id`; generating tasks its `decoder`
-    (ragged ids -> texts) and `decoder_prompt` (the decoder's first ids)."""
+    `word_pieces` (words -> ragged ids, as the family tokenizer's
+    `tokenize_words`), `packer`'s special ids, and `unk_id`; generating
+    tasks its `decoder` (ragged ids -> texts) and `decoder_prompt` (the
+    decoder's first ids)."""
 
     def __init__(self, segment_tokenizer, packer, unk_id=None, decoder=None,
-                 decoder_prompt=None, name=None):
+                 decoder_prompt=None, word_prefix="", name=None):
         super().__init__(name=name)
         self.segment_tokenizer = segment_tokenizer
         self.packer = packer
         self.unk_id = unk_id
         self.decoder = decoder
         self.decoder_prompt = decoder_prompt
+        self.word_prefix = word_prefix
 
     def __call__(self, *texts):
         return self.packer([self.segment_tokenizer(t) for t in texts])
+
+    def word_pieces(self, words):
+        """[n] words -> ragged ids, each word tokenized alone behind the
+        tokenizer's `word_prefix` (byte-level BPE: a space)."""
+        if self.word_prefix:
+            words = tf.strings.join([self.word_prefix, words])
+        return self.segment_tokenizer(words)
 
 
 def for_tokenizer(tokenizer, max_length: int, num_segments: int,
@@ -792,4 +802,5 @@ def for_tokenizer(tokenizer, max_length: int, num_segments: int,
     return GraphTokenizer(
         segmenter, packer, getattr(tokenizer, "unk_id", None),
         decoder=tokenizer.in_graph_decoder() if decodes else None,
-        decoder_prompt=getattr(tokenizer, "decoder_prompt", None))
+        decoder_prompt=getattr(tokenizer, "decoder_prompt", None),
+        word_prefix=tokenizer.word_prefix)

@@ -89,12 +89,13 @@ def max_context_window(positions, sequence_of_position, window_splits,
     return tf.gather(flat, chosen[:, 0])
 
 
-def word_tokens(words, segment_tokenizer, unk_id):
-    """Each word tokenized on its own (a word the tokenizer drops becomes
-    [UNK], as `tokenize` does): (tokens, ragged [batch, (tokens)] int64;
-    the position of each word's first token in its sentence, [words];
-    the word of each token, [tokens] flat indices into `words`)."""
-    pieces = tf.cast(segment_tokenizer(words.flat_values), tf.int64)
+def word_tokens(words, word_pieces, unk_id):
+    """Each word tokenized on its own by `word_pieces` (a
+    `GraphTokenizer`'s; a word the tokenizer drops becomes [UNK], as
+    `tokenize` does): (tokens, ragged [batch, (tokens)] int64; the position
+    of each word's first token in its sentence, [words]; the word of each
+    token, [tokens] flat indices into `words`)."""
+    pieces = tf.cast(word_pieces(words.flat_values), tf.int64)
     empty = tf.cast(tf.equal(pieces.row_lengths(), 0), tf.int64)
     pieces = tf.concat([pieces, tf.RaggedTensor.from_row_lengths(
         tf.fill([tf.reduce_sum(empty)], tf.constant(unk_id, tf.int64)),

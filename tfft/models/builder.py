@@ -10,9 +10,9 @@ task model it builds takes tfft's canonical inputs (`input_ids`,
 keeps tfft's head layers in `model.head_layers` (saved here beside the
 native checkpoint).
 Its tokenizer has `encode(texts, pairs, max_length=)` (unpadded ids with
-special tokens), `tokenize_words(words)` (each word's ids alone),
-`in_graph()` (the same as TF ops), `save(directory)`, and `pad_id`,
-`start_id`, `end_id`, `unk_id`, `truncation`.
+special tokens), `tokenize_words(words)` (each word's ids alone, behind
+`word_prefix`), `in_graph()` (the same as TF ops), `save(directory)`, and
+`pad_id`, `start_id`, `end_id`, `unk_id`, `truncation`, `pair_template`.
 """
 
 import dataclasses

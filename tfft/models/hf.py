@@ -55,6 +55,12 @@ class Tokenizer:
                                  else self.pad_id)
         self.pair_template = _pair_template(hf_tokenizer, self.start_id,
                                             self.end_id)
+        # Where a word's ids depend on a space before it (byte-level BPE:
+        # Ġword), each word is tokenized behind one, as inside a text (and
+        # as transformers' is_split_into_words with add_prefix_space).
+        alone, inside = hf_tokenizer(["a", " a"], add_special_tokens=False
+                                     )["input_ids"]
+        self.word_prefix = " " if alone != inside else ""
 
     @property
     def decoder_prompt(self) -> list:
@@ -80,11 +86,13 @@ class Tokenizer:
         return {"input_ids": ids, "token_type_ids": types}
 
     def tokenize_words(self, words) -> list:
-        """Each word's ids alone, without special tokens (a word the
-        tokenizer drops entirely, e.g. a lone accent, gives [])."""
+        """Each word's ids alone (behind `word_prefix`), without special
+        tokens (a word the tokenizer drops entirely, e.g. a lone accent,
+        gives [])."""
         if not words:
             return []
-        return self.hf(list(words), add_special_tokens=False)["input_ids"]
+        return self.hf([self.word_prefix + w for w in words],
+                       add_special_tokens=False)["input_ids"]
 
     def decode(self, ids) -> str:
         """Token ids -> text, without special tokens."""

@@ -63,6 +63,10 @@ class Tokenizer:
         # `MultiSegmentPacker`'s: [start] a end b end, typed 0 then 1
         # (with or without a start token).
         self.pair_template = pair_template.PairTemplate()
+        # Byte-level BPE marks a word's leading space (Ġword): each word is
+        # tokenized behind one, as inside a text (`hf.Tokenizer`'s too).
+        self.word_prefix = " " if isinstance(
+            hub_tokenizer, keras_hub.tokenizers.BytePairTokenizer) else ""
         self._traced = None  # `_tokenize`'s function (byte-level BPE)
         self._encoders = {}  # `encode`'s traced, by (max_length, paired)
 
@@ -165,11 +169,12 @@ class Tokenizer:
                 tf.RaggedTensor.from_tensor(types, lengths=lengths))
 
     def tokenize_words(self, words) -> list:
-        """Each word's ids alone, without special tokens (a word the
-        tokenizer drops entirely, e.g. a lone accent, gives [])."""
+        """Each word's ids alone (behind `word_prefix`), without special
+        tokens (a word the tokenizer drops entirely, e.g. a lone accent,
+        gives [])."""
         if not words:
             return []
-        ids = self._tokenize(words)
+        ids = self._tokenize([self.word_prefix + w for w in words])
         # Eager keras-hub 0.32 returns lists; traced, a RaggedTensor.
         return ids.to_list() if hasattr(ids, "to_list") else ids
 

@@ -598,7 +598,7 @@ class TokenClassification(Task):
 
         d = self.config.data
         length, stride = d.max_length - 2, d.stride
-        segment = tokenizer.segment_tokenizer
+        pieces = tokenizer.word_pieces
         packer = tokenizer.packer
         unk_id = tokenizer.unk_id
         prefixes, kinds, types = self._tag_codes()
@@ -613,7 +613,7 @@ class TokenClassification(Task):
             words, char_begin, char_end, byte_begin, byte_end = \
                 graph_words.split_words(text)
             sentence = words.value_rowids()
-            tokens, first, _ = graph_words.word_tokens(words, segment, unk_id)
+            tokens, first, _ = graph_words.word_tokens(words, pieces, unk_id)
             inputs, spans = graph_words.window_inputs(tokens, length, stride,
                                                       packer)
             logits = model(inputs, training=False)
