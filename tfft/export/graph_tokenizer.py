@@ -727,7 +727,7 @@ class Packer(tf.Module):
                 for s, n, limit in zip(segments, lengths, limits)]
 
     def __call__(self, segments):
-        return self.pack(self.trim([tf.cast(s, tf.int32) for s in segments]))
+        return self.pack(self.trim(list(segments)))
 
     def pack(self, segments):
         """Segments that fit the budget -> the padded inputs (extractive

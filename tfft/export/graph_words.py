@@ -114,14 +114,7 @@ def window_inputs(tokens, length: int, stride: int, packer):
     seq, starts, ends, splits = windows(tokens.row_lengths(), length, stride)
     index = (tf.ragged.range(starts, ends)
              + tf.gather(tokens.row_splits[:-1], seq)[:, None])
-    ids, types = tf_text.combine_segments(
-        [tf.gather(tokens.flat_values, index)], packer.start_id,
-        packer.end_id)
-    inputs = {
-        "input_ids": tf.cast(ids, tf.int32).to_tensor(packer.pad_id),
-        "attention_mask": tf.ones_like(ids, tf.int32).to_tensor(0),
-        "token_type_ids": tf.cast(types, tf.int32).to_tensor(0),
-    }
+    inputs = packer.pack([tf.gather(tokens.flat_values, index)])
     return inputs, (seq, starts, ends, splits)
 
 
