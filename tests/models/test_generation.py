@@ -87,6 +87,11 @@ def test_traced_generation_equals_eager_generate(model, options):
     np.testing.assert_array_equal(got[:, :width], want)
     assert (got[:, width:] == PAD).all()
     assert len({tuple(r) for r in got}) > 1  # the sources matter
+    # Outside XLA, the loop writes its cache in place
+    # (TensorStridedSliceUpdate), not with DynamicUpdateSlice's copy.
+    ops = _op_types(generator.generate.get_concrete_function())
+    assert "TensorStridedSliceUpdate" in ops
+    assert "XlaDynamicUpdateSlice" not in ops
     # Any batch size, once traced: one row alone gives its row.
     np.testing.assert_array_equal(generator(ids[2:3], mask[2:3]).numpy(),
                                   got[2:3])
@@ -102,6 +107,14 @@ def test_traced_generation_equals_eager_generate(model, options):
                                   generator(ids[:2, :3], mask[:2, :3]).numpy())
     # One compilation (5 rows of 7 -> 8 x 8): the smaller inputs ran in it.
     assert ids.shape == (5, 7) and compiled._shapes == [(8, 8)]
+
+
+def _op_types(concrete) -> set:
+    """The op types of a traced function and of every function it calls
+    (a while loop's body among them)."""
+    graph = concrete.graph.as_graph_def()
+    return {n.op for n in graph.node} | {
+        n.op for f in graph.library.function for n in f.node_def}
 
 
 def test_no_repeat_ngram_bans_what_transformers_bans():

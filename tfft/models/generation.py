@@ -23,6 +23,8 @@ converting their code and every layer's `call` took most of the first
 call (ACLSum's BERT2BERT: tracing 10.3 s with AutoGraph, 2.1 s without).
 """
 
+import contextlib
+
 import tensorflow as tf
 
 from tfft import keras_compat
@@ -44,8 +46,8 @@ class TracedGenerator(tf.Module):
         # The graph function (any shape: the SavedModel's signature), and
         # with `jit_compile` its XLA twin for calls from Python, compiled
         # once per bucketed shape (`__call__`).
-        self.generate = tf.function(self._traced, input_signature=specs,
-                                    autograph=False)
+        self.generate = tf.function(self._traced_graph,
+                                    input_signature=specs, autograph=False)
         if jit_compile == "auto":
             jit_compile, self.jit_reason = xla_pays(model)
         else:
@@ -59,6 +61,15 @@ class TracedGenerator(tf.Module):
 
     def _generate(self, input_ids, attention_mask):
         raise NotImplementedError
+
+    def _outside_xla(self):
+        """A context the graph function is traced in and its XLA twin is
+        not (for ops XLA cannot compile)."""
+        return contextlib.nullcontext()
+
+    def _traced_graph(self, input_ids, attention_mask):
+        with self._outside_xla():
+            return self._traced(input_ids, attention_mask)
 
     def _traced(self, input_ids, attention_mask):
         with keras_compat.weights_cast_once(self.model):

@@ -17,13 +17,22 @@ size (a SavedModel's signature), and what this does instead:
   `ForcedToken` does the same with a dynamic one, and `MinLength` does
   transformers' minimum length in bfloat16 too (mixed precision);
 - a `TFEncoderDecoderModel` (BERT2BERT) does not generate in a graph as
-  transformers ships it; `_graph_encoder_decoder` mends that instance.
+  transformers ships it; `_graph_encoder_decoder` mends that instance;
+- its loop writes each step's key and value into the padded cache with
+  XLA's DynamicUpdateSlice, whose kernel outside XLA copies the whole
+  cache every step; outside XLA, `_cache_written_in_place` writes them
+  with TensorStridedSliceUpdate, which writes into its input's buffer when
+  nothing else holds it (there: the cache just sliced), the same values
+  (XLA needs its begin constant, and updates in place itself).
 
 Every processor here keeps its shapes independent of the step, so the
 loop compiles with XLA.
 """
 
+import contextlib
+
 import tensorflow as tf
+from transformers.generation import tf_utils
 from transformers.generation.tf_logits_process import TFLogitsProcessor
 from transformers.generation.tf_logits_process import TFLogitsProcessorList
 
@@ -186,6 +195,9 @@ class Generator(TracedGenerator):
         return tf.pad(out, [[0, 0], [0, self.width - tf.shape(out)[1]]],
                       constant_values=self.pad_id)
 
+    def _outside_xla(self):
+        return _cache_written_in_place()
+
     def _generate(self, input_ids, attention_mask):
         if self.num_beams == 1:
             return self._run(input_ids, attention_mask)
@@ -197,3 +209,27 @@ class Generator(TracedGenerator):
         return tf.map_fn(one, (input_ids, attention_mask),
                          fn_output_signature=tf.TensorSpec([self.width],
                                                            tf.int32))
+
+
+def _update_slice(operand, update, start_indices):
+    """XLA's `dynamic_update_slice` (the start clamped so that `update`
+    fits, as XLA does) as TensorStridedSliceUpdate."""
+    start = tf.cast(tf.stack(start_indices) if isinstance(
+        start_indices, (list, tuple)) else start_indices, tf.int32)
+    room = tf.shape(operand) - tf.shape(update)
+    start = tf.clip_by_value(start, tf.zeros_like(room), room)
+    return tf.raw_ops.TensorStridedSliceUpdate(
+        input=operand, begin=start, end=start + tf.shape(update),
+        strides=tf.ones_like(start), value=update)
+
+
+@contextlib.contextmanager
+def _cache_written_in_place():
+    """transformers' `generate` traced with `_update_slice` for its cache
+    and mask updates (a traced function keeps what it was traced with)."""
+    own = tf_utils.dynamic_update_slice
+    tf_utils.dynamic_update_slice = _update_slice
+    try:
+        yield
+    finally:
+        tf_utils.dynamic_update_slice = own
