@@ -42,6 +42,7 @@ callbacks have the same names in both). Known differences live here:
 """
 
 import contextlib
+import functools
 import importlib
 import os
 import sys
@@ -266,16 +267,12 @@ def _keras3_autocast_scope():
     return get_autocast_scope()
 
 
-_CAST_ONCE = []
-
-
+@functools.cache
 def _cast_once_class():
     """tf_keras' `AutoCastVariable` whose reads under an autocast to the
     hoisted cast's dtype, in the hoisting graph, return that cast. Its
     tensor conversion is registered for it (TensorFlow calls the function
     registered for `AutoCastVariable` unbound, past any override)."""
-    if _CAST_ONCE:
-        return _CAST_ONCE[0]
     import tensorflow as tf
     from tf_keras.src.mixed_precision import autocast_variable
 
@@ -308,5 +305,4 @@ def _cast_once_class():
         CastOnceVariable,
         lambda v, dtype=None, name=None, as_ref=False:
             v._dense_var_to_tensor(dtype=dtype, name=name, as_ref=as_ref))
-    _CAST_ONCE.append(CastOnceVariable)
     return CastOnceVariable
