@@ -561,7 +561,12 @@ def ner_run(tmp_path_factory):
 def qa_run(tmp_path_factory):
     """configs/qa_files.py trained through `tfft-train` on toy QA with
     multi-window contexts (keras_hub family, a random 32-wide BERT),
-    trained once per session."""
+    trained once per session. The toy run sits on a loss plateau (~0.38,
+    validation EM ~50) until an epoch that depends on the seed and the
+    dropout masks (14 to past 30), then reaches EM ~100. At 20 epochs 3
+    of 4 seeds (42, 0, 1, 2) stayed on it with 16-bit dropout masks and 1
+    of 4 with Keras' own; at 30, seeds 42, 0, 1, 2 and 4 leave it (3 does
+    not)."""
     words = (8, 60)
 
     def write(root):
@@ -578,7 +583,7 @@ def qa_run(tmp_path_factory):
 
     return shared_run(tmp_path_factory, "qa_run", write, "qa_files.py", [
         "--config.model.init=random", *QA_SETTINGS,
-        "--config.train.epochs=20", "--config.train.batch_size=16",
+        "--config.train.epochs=30", "--config.train.batch_size=16",
         "--config.train.learning_rate=0.003",
         "--config.train.precision=float32", "--config.train.verbose=0"])
 
