@@ -90,3 +90,58 @@ def test_float32_models_and_eager_code_are_left_alone(flavour):
     mixed = _model(flavour, "mixed_bfloat16")
     with keras_compat.weights_cast_once(mixed):
         assert not any(hasattr(v, "_tfft_cast") for v in mixed.variables)
+
+
+@pytest.mark.parametrize("flavour", ["keras", "tf_keras"])
+def test_halfword_dropout_draws_seeded_masks_and_restores_keras(flavour):
+    """Inside the block a seeded dropout layer draws its masks through
+    `tfft.models.dropout` from its own generator: two layers with the same
+    seed drop the same elements, each call draws a new mask, and the
+    block's end gives Keras its own dropout back."""
+    from tfft.models import dropout
+
+    keras = keras_compat.keras_for(FAMILY_OF_FLAVOUR[flavour])
+    if flavour == "tf_keras":
+        keras_compat.set_seed(0)  # seeded generators, as in a tfft run
+    layers = [keras.layers.Dropout(0.5, seed=7) for _ in range(2)]
+    x = tf.ones([64, 64])
+    calls, drop = [], dropout.drop
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return drop(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(dropout, "drop", counting)
+        with keras_compat.halfword_dropout(keras):
+            first, twin = (layer(x, training=True) for layer in layers)
+            second = layers[0](x, training=True)
+        assert len(calls) == 3
+        np.testing.assert_array_equal(first, twin)
+        assert not np.array_equal(first, second)
+        assert abs(float(tf.reduce_mean(tf.cast(first == 0, tf.float32)))
+                   - 0.5) < 0.03
+        layers[0](x, training=True)
+        assert len(calls) == 3
+
+
+@pytest.mark.parametrize("flavour", ["keras", "tf_keras"])
+def test_halfword_dropout_blocks_that_overlap_restore_keras_at_the_last(
+        flavour):
+    """MirroredStrategy traces each replica's step in its own thread: the
+    blocks overlap without nesting, and Keras' dropout is back only when
+    the last one ends."""
+    from keras.src.backend.tensorflow import random as keras3_random
+    from tf_keras.src import backend
+
+    keras = keras_compat.keras_for(FAMILY_OF_FLAVOUR[flavour])
+    owner = keras3_random if flavour == "keras" else backend.RandomGenerator
+    own = owner.dropout
+    first = keras_compat.halfword_dropout(keras)
+    second = keras_compat.halfword_dropout(keras)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert owner.dropout is not own
+    second.__exit__(None, None, None)
+    assert owner.dropout is own
