@@ -358,18 +358,23 @@ def per_batch(batches, fn) -> float:
 
 def step_parts(model, batches) -> dict:
     """Seconds per batch of a compiled Keras 3 model's step parts: forward
-    with and without dropout, forward + backward, the optimizer update."""
+    with and without dropout, forward + backward, the optimizer update;
+    dropout as the train step draws it (`halfword_dropout`)."""
+    import keras
     import tensorflow as tf
+
+    from tfft import keras_compat
 
     variables = model.trainable_variables
 
     @tf.function(reduce_retracing=True)
     def forward(features, training):
-        return model(features, training=training)
+        with keras_compat.halfword_dropout(keras):
+            return model(features, training=training)
 
     @tf.function(reduce_retracing=True)
     def gradients(features, labels):
-        with tf.GradientTape() as tape:
+        with keras_compat.halfword_dropout(keras), tf.GradientTape() as tape:
             logits = tf.cast(model(features, training=True), tf.float32)
             loss = model.loss(labels, logits)
         return tape.gradient(loss, variables)
