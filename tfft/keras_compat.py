@@ -42,9 +42,8 @@ callbacks have the same names in both). Known differences live here:
 - Dropout: Keras 3 layers call `keras.src.backend.tensorflow.random.dropout`
   with their `SeedGenerator`; tf_keras layers call their
   `RandomGenerator.dropout`. Both draw a 32-bit random number per element;
-  `halfword_dropout` makes both draw a 16-bit one (the keras_hub family's
-  train step traces under it; the hf family's does not, see
-  `tfft.models.hf.TaskModel.train_step`).
+  `halfword_dropout` makes both draw a 16-bit one (the train steps of both
+  families trace under it).
 """
 
 import collections

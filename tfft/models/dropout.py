@@ -12,8 +12,8 @@ generator's work (about 2x faster here: [32, 12, 128, 128] bfloat16,
 inverse of the keep probability the threshold gives, so the output's
 expectation is the input's exactly.
 
-`keras_compat.halfword_dropout` routes either Keras flavour's dropout
-here while a train step is traced (the keras_hub family's is).
+`keras_compat.halfword_dropout` routes both Keras flavours' dropout
+here while a train step is traced.
 """
 
 import tensorflow as tf

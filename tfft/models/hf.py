@@ -182,13 +182,9 @@ class TaskModel(KERAS.Model):
     def predict_step(self, data):
         return self._traced(super().predict_step, data)
 
-    # Keras' own dropout masks, not `keras_compat.halfword_dropout`'s: on
-    # the demo recipe the 16-bit masks trained 4% faster here but lost 0.5
-    # points of test accuracy on the mean of 7 seeds (6 of them lower;
-    # docs/benchmark_log.md, 2026-12-05): too consistent to ship as
-    # noise. The keras_hub family, which measured no such loss, uses them.
     def train_step(self, data):
-        return self._traced(self._train_step, data)
+        with keras_compat.halfword_dropout(KERAS):
+            return self._traced(self._train_step, data)
 
     def _traced(self, step, data):
         if not self._autograph:
