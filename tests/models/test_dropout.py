@@ -66,8 +66,7 @@ def test_a_train_step_draws_every_dropout_mask_from_16_bit_numbers(
     keras_compat.set_seed(0)
     task, config = task_and_config(tiny_bert, family, "tfft")
     config.model.dropout = 0.1
-    bundle = builder.build(config.model, task)
-    model = bundle.model
+    model = builder.build(config.model, task).model
     layers = [layer for layer in model._flatten_layers()
               if isinstance(layer, keras.layers.Dropout) and layer.rate > 0]
     calls, drop = [], dropout.drop
@@ -80,11 +79,11 @@ def test_a_train_step_draws_every_dropout_mask_from_16_bit_numbers(
     model.compile(optimizer=keras.optimizers.Adam(1e-3),
                   loss=keras.losses.SparseCategoricalCrossentropy(
                       from_logits=True))
-    x = batch(bundle.tokenizer,
+    x = batch(builder.build(config.model, task).tokenizer,
               ["good movie", "the plot was dull"] * 4)
     y = np.array([0, 1] * 4)
     history = model.fit(x, y, epochs=8, batch_size=8, verbose=0)
-    # Once per layer in each trace of the step (Keras 3 traced it twice).
+    # Once per layer in each trace of the step (Keras 3 traces it twice).
     assert layers and calls and len(calls) % len(layers) == 0
     assert set(calls) == {0.1}
     assert history.history["loss"][-1] < history.history["loss"][0]
