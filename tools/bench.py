@@ -358,23 +358,18 @@ def per_batch(batches, fn) -> float:
 
 def step_parts(model, batches) -> dict:
     """Seconds per batch of a compiled Keras 3 model's step parts: forward
-    with and without dropout, forward + backward, the optimizer update;
-    dropout as the train step draws it (`halfword_dropout`)."""
-    import keras
+    with and without dropout, forward + backward, the optimizer update."""
     import tensorflow as tf
-
-    from tfft import keras_compat
 
     variables = model.trainable_variables
 
     @tf.function(reduce_retracing=True)
     def forward(features, training):
-        with keras_compat.halfword_dropout(keras):
-            return model(features, training=training)
+        return model(features, training=training)
 
     @tf.function(reduce_retracing=True)
     def gradients(features, labels):
-        with keras_compat.halfword_dropout(keras), tf.GradientTape() as tape:
+        with tf.GradientTape() as tape:
             logits = tf.cast(model(features, training=True), tf.float32)
             loss = model.loss(labels, logits)
         return tape.gradient(loss, variables)
