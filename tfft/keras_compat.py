@@ -39,20 +39,13 @@ callbacks have the same names in both). Known differences live here:
   `AutoCastVariable`, Keras 3's `Variable._maybe_autocast`), so a traced
   loop casts every weight at every step; `weights_cast_once` makes such
   reads take one cast made before the loop.
-- Dropout: Keras 3 layers call `keras.src.backend.tensorflow.random.dropout`
-  with their `SeedGenerator`; tf_keras layers call their
-  `RandomGenerator.dropout`. Both draw a 32-bit random number per element;
-  `halfword_dropout` makes both draw a 16-bit one (the train steps of both
-  families trace under it).
 """
 
-import collections
 import contextlib
 import functools
 import importlib
 import os
 import sys
-import threading
 
 FLAVOUR_OF_FAMILY = {"hf": "tf_keras", "keras_hub": "keras"}
 
@@ -313,85 +306,3 @@ def _cast_once_class():
         lambda v, dtype=None, name=None, as_ref=False:
             v._dense_var_to_tensor(dtype=dtype, name=name, as_ref=as_ref))
     return CastOnceVariable
-
-
-@contextlib.contextmanager
-def halfword_dropout(keras):
-    """Inside the block, the dropout layers of `keras` (either flavour)
-    draw their keep masks from 16-bit random numbers
-    (`tfft.models.dropout`): the same masks in distribution, from half the
-    random draws. Enter it around the tracing of a train step; the traced
-    graph keeps it. Each layer still draws from its own generator,
-    advanced once per call as before (Keras 3: its `SeedGenerator`;
-    tf_keras: its `tf.random.Generator`, or its stateless seed), so runs
-    stay seeded and resumable. Rates that 16 bits cannot hold, and
-    tf_keras' legacy stateful ops, keep Keras' own dropout.
-
-    MirroredStrategy traces each replica's step in a thread of its own,
-    so blocks overlap without nesting: Keras' function is replaced when
-    the first open block begins and restored when the last one ends."""
-    owner, patched = _halfword_patch(keras.__name__)
-    with _PATCHES_LOCK:
-        if not _PATCHES_OPEN[keras.__name__]:
-            _ORIGINALS[keras.__name__] = owner.dropout
-            owner.dropout = patched
-        _PATCHES_OPEN[keras.__name__] += 1
-    try:
-        yield
-    finally:
-        with _PATCHES_LOCK:
-            _PATCHES_OPEN[keras.__name__] -= 1
-            if not _PATCHES_OPEN[keras.__name__]:
-                owner.dropout = _ORIGINALS.pop(keras.__name__)
-
-
-_PATCHES_LOCK = threading.Lock()
-_PATCHES_OPEN = collections.Counter()
-_ORIGINALS = {}
-
-
-@functools.cache
-def _halfword_patch(flavour: str):
-    """(the object whose `dropout` a flavour's layers call, its
-    replacement); the replacement calls the original it displaced."""
-    import tensorflow as tf
-
-    from tfft.models import dropout
-
-    if flavour == "keras":
-        from keras.src.backend.tensorflow import random as owner
-
-        def patched(inputs, rate, noise_shape=None, seed=None):
-            if not dropout.applies(rate):
-                return _ORIGINALS[flavour](inputs, rate, noise_shape, seed)
-            seed = owner._cast_seed(owner.draw_seed(seed))
-            if noise_shape is not None:
-                noise_shape = owner._get_concrete_noise_shape(inputs,
-                                                              noise_shape)
-            return dropout.drop(inputs, rate, lambda shape: (
-                tf.random.stateless_uniform(shape, seed, minval=None,
-                                            maxval=None, dtype=tf.uint32)),
-                noise_shape)
-
-        return owner, patched
-
-    from tf_keras.src import backend
-
-    def patched(generator, inputs, rate, noise_shape=None):
-        generator._maybe_init()
-        kind = generator._rng_type
-        if not dropout.applies(rate) or kind not in (
-                generator.RNG_STATEFUL, generator.RNG_STATELESS):
-            return _ORIGINALS[flavour](generator, inputs, rate, noise_shape)
-        if kind == generator.RNG_STATEFUL:
-            def draw(shape):
-                return generator._generator.uniform_full_int(
-                    shape, dtype=tf.uint32)
-        else:
-            def draw(shape):
-                return tf.random.stateless_uniform(
-                    shape, generator.make_seed_for_stateless_op(),
-                    minval=None, maxval=None, dtype=tf.uint32)
-        return dropout.drop(inputs, rate, draw, noise_shape)
-
-    return backend.RandomGenerator, patched

@@ -183,8 +183,7 @@ class TaskModel(KERAS.Model):
         return self._traced(super().predict_step, data)
 
     def train_step(self, data):
-        with keras_compat.halfword_dropout(KERAS):
-            return self._traced(self._train_step, data)
+        return self._traced(self._train_step, data)
 
     def _traced(self, step, data):
         if not self._autograph:

@@ -249,9 +249,7 @@ class _Model(KERAS.Model):
     # axis=0)` under MultiWorkerMirroredStrategy, which fails on scalars
     # (tensorflow/tensorflow#72388). Shape [1] logs reduce to the mean.
     def train_step(self, data):
-        with keras_compat.halfword_dropout(KERAS):
-            return _reducible(self.distribute_strategy,
-                              super().train_step(data))
+        return _reducible(self.distribute_strategy, super().train_step(data))
 
     def test_step(self, data):
         return _reducible(self.distribute_strategy, super().test_step(data))
