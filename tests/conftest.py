@@ -563,11 +563,11 @@ def qa_run(tmp_path_factory):
     multi-window contexts (keras_hub family, a random 32-wide BERT),
     trained once per session. The toy run sits on a loss plateau (~0.38,
     validation EM ~50) until an epoch that depends on the seed and the
-    dropout masks (14 to past 30), then reaches EM ~100. At 20 epochs,
-    with tfft's 16-bit masks (tfft/models/dropout.py), 3 of 4 seeds (42,
-    0, 1; not 2) stayed on it, and with Keras' own masks seed 0 did; at
-    30 epochs seeds 42, 0, 1, 2 and 4 leave it with the 16-bit masks (3
-    does not), and 42, 0 and 1 with Keras' own (2026-12-05)."""
+    dropout masks (14 to past 30), then reaches EM ~100. At 20 epochs
+    seed 0 stayed on it (42, 1 and 2 left it), and 3 of those 4 seeds
+    did with dropout masks drawn another way (2026-12-05); at 30 every
+    seed tried left it in both (0, 1 and 42 here; the other way: 42, 0,
+    1, 2, 4, not 3)."""
     words = (8, 60)
 
     def write(root):

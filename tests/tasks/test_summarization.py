@@ -182,8 +182,9 @@ def _tiny_seq2seq(root, kind):
 # learn slowest). The tiny models sit on a loss plateau (~1.7) before
 # they learn to attend to the source, and when they leave it depends on
 # the seed and the dropout masks; each keras-hub setting below learned
-# with every seed tried (seeds 42, 0 and 1, each with tfft's 16-bit
-# dropout masks and with Keras' own; docs/benchmark_log.md, 2026-12-05).
+# with every seed tried (seeds 42, 0 and 1, each with Keras' own dropout
+# masks and with masks from 16-bit draws; docs/benchmark_log.md,
+# 2026-12-05).
 # BERT2BERT is the session's shared `summarize_run` (the same settings,
 # through tfft-train), which the export tests read too. T5 and BART train
 # their own (~40 s each), so they run with -m slow (CI runs them); the
