@@ -20,6 +20,11 @@ on this CPU), fused AdamW:
 On the faster 2-core machine of 2026-12-03 (AVX512-BF16, "auto" = bf16):
   keras_hub: test accuracy 0.825, validation 0.834; tfft-train 106 s
              (fit 92 s).
+On 2026-12-05 (a machine with half 12-04's bf16 matmul peak):
+  hf:        test accuracy 0.827, validation 0.839; tfft-train 133 s
+             (fit 118 s). Seeds 1-5: test 0.835, 0.845, 0.826, 0.847,
+             0.835.
+  keras_hub, seeds 1-3: test 0.839, 0.847, 0.830 (fit 110-117 s).
 Before length grouping (--config.data.group_by_length=False): keras_hub
 0.824 / 0.836 with fit 209 s; float32 on top: 0.814 / 0.840, fit 329 s.
 On a GPU older than Ampere "auto" picks float32; mixed_float16 may pay
