@@ -179,17 +179,18 @@ def _tiny_seq2seq(root, kind):
 
 # (model, epochs, learning rate, batch size, training rows): settings
 # that learn the copy task on this data (T5's relative position buckets
-# learn slowest). The tiny models sit on a loss plateau (~1.7) before
-# they learn to attend to the source, and when they leave it depends on
-# the seed and the dropout masks; each keras-hub setting below learned
+# learn slowest). keras-hub's tiny BART sits on a loss plateau (~1.7)
+# before it learns to attend to the source, and when it leaves it depends
+# on the seed and the dropout masks; each keras-hub setting below learned
 # with every seed tried (seeds 42, 0 and 1, each with Keras' own dropout
 # masks and with masks from 16-bit draws; docs/benchmark_log.md,
 # 2026-12-05).
 # BERT2BERT is the session's shared `summarize_run` (the same settings,
 # through tfft-train), which the export tests read too. T5 and BART train
-# their own (~40 s each), so they run with -m slow (CI runs them); the
-# default suite checks their generation against transformers' eager
-# generate (tests/models/test_generation.py) and their loading
+# their own (the two keras-hub runs: 155 s side by side on 2 cores), so
+# they run with -m slow (CI runs them); the default suite checks their
+# generation against transformers' eager generate
+# (tests/models/test_generation.py) and their loading
 # (tests/models/test_seq2seq_loading.py).
 MODELS = [pytest.param("bart", 30, 3e-3, 32, 800, marks=pytest.mark.slow),
           pytest.param("t5", 40, 1e-2, 32, 800, marks=pytest.mark.slow),
