@@ -565,9 +565,9 @@ def qa_run(tmp_path_factory):
     validation EM ~50) until an epoch that depends on the seed and the
     dropout masks (14 to past 30), then reaches EM ~100. At 20 epochs
     seed 0 stayed on it (42, 1 and 2 left it), and 3 of those 4 seeds
-    did with dropout masks drawn another way (2026-12-05); at 30 every
-    seed tried left it in both (0, 1 and 42 here; the other way: 42, 0,
-    1, 2, 4, not 3)."""
+    did with masks from 16-bit draws (branch halfword-dropout, not kept;
+    2026-12-05); at 30 every seed tried left it with both (Keras' own:
+    0, 1 and 42; 16-bit: 42, 0, 1, 2, 4, not 3)."""
     words = (8, 60)
 
     def write(root):
