@@ -220,6 +220,38 @@ def test_text_pair_models_take_text_and_text_pair(tiny_bert, tmp_path,
     assert meta["text_inputs"] == {"text": "a", "text_pair": "b"}
 
 
+def test_an_export_traces_each_signature_once(tiny_bert, tmp_path,
+                                             monkeypatch):
+    """tf.saved_model.save traces again every tf.function the saved module
+    tracks (its traces are keyed by the save context); the module holds
+    none, so each signature's Python function runs once per export."""
+    from tfft.config import default_config
+
+    config = default_config()
+    config.model.path = tiny_bert
+    config.model.init = "random"
+    config.data.max_length = 12
+    task, bundle = _bundle(config, "keras_hub")
+    traces = {}
+    for name in ("serving_fn", "serving_token_fn"):
+        def counted(model, tokenizer, make=getattr(task, name), name=name):
+            serve = make(model, tokenizer)
+
+            def traced(*inputs):
+                traces[name] = traces.get(name, 0) + 1
+                return serve(*inputs)
+
+            return traced
+
+        monkeypatch.setattr(task, name, counted)
+    path, _ = saved_model.export(bundle.model, bundle.tokenizer, task,
+                                 config, str(tmp_path / "export"))
+    assert traces == {"serving_fn": 1, "serving_token_fn": 1}
+    served = tf.saved_model.load(path).signatures["serving_default"](
+        text=tf.constant(["good fun", "dull"]))
+    assert served["label"].shape == (2,)
+
+
 def test_unsupported_op_fails_and_keeps_previous_versions(exported,
                                                           monkeypatch):
     export_dir = exported["export_dir"]

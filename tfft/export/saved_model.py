@@ -35,7 +35,8 @@ METADATA = trained.EXPORT_METADATA
 
 class ServingModule(tf.Module):
     """What the SavedModel tracks: the model's variables and the
-    tokenizer's resources (vocabulary, wordpiece model, merges)."""
+    tokenizer's resources (vocabulary, wordpiece model, merges). The
+    signatures' functions are not among them (`signatures`)."""
 
     def __init__(self, model, tokenizer, task):
         super().__init__(name="tfft_serving")
@@ -43,24 +44,30 @@ class ServingModule(tf.Module):
         # traces every layer's call for Keras' own metadata, which TF
         # Serving never reads.
         self.model_variables = list(model.variables)
-        inputs = task.serving_inputs()
         self.tokenizer = graph_tokenizer.for_tokenizer(
-            tokenizer, task.serving_max_length, len(inputs),
-            decodes=task.serving_decodes)
-        token_specs = [tf.TensorSpec([None, None], tf.int32, name=n)
-                       for n in task.serving_token_inputs()]
-        self.from_token_ids = tf.function(
-            task.serving_token_fn(model, self.tokenizer),
-            input_signature=token_specs)
-        text_specs = [tf.TensorSpec([None], tf.string, name=n)
-                      for n in inputs]
-        self.from_text = tf.function(
-            task.serving_fn(model, self.tokenizer),
-            input_signature=text_specs)
+            tokenizer, task.serving_max_length,
+            len(task.serving_inputs()), decodes=task.serving_decodes)
+        # Plain Python functions: the module does not track them.
+        self._serve_text = task.serving_fn(model, self.tokenizer)
+        self._serve_token_ids = task.serving_token_fn(model, self.tokenizer)
+        self._text_inputs = task.serving_inputs()
+        self._token_inputs = task.serving_token_inputs()
 
     def signatures(self):
-        return {SERVING_DEFAULT: self.from_text.get_concrete_function(),
-                TOKEN_IDS: self.from_token_ids.get_concrete_function()}
+        """The signatures' concrete functions, each traced once here. They
+        are not kept as tf.functions on the module: `tf.saved_model.save`
+        traces every tf.function a module tracks again (its traces are
+        keyed by the save context), which doubled an export's tracing."""
+        text = [tf.TensorSpec([None], tf.string, name=n)
+                for n in self._text_inputs]
+        ids = [tf.TensorSpec([None, None], tf.int32, name=n)
+               for n in self._token_inputs]
+        return {SERVING_DEFAULT: tf.function(
+                    self._serve_text,
+                    input_signature=text).get_concrete_function(),
+                TOKEN_IDS: tf.function(
+                    self._serve_token_ids,
+                    input_signature=ids).get_concrete_function()}
 
 
 def metadata(config, task, **extra) -> dict:
