@@ -220,11 +220,12 @@ def test_text_pair_models_take_text_and_text_pair(tiny_bert, tmp_path,
     assert meta["text_inputs"] == {"text": "a", "text_pair": "b"}
 
 
-def test_an_export_traces_each_signature_once(tiny_bert, tmp_path,
-                                             monkeypatch):
-    """tf.saved_model.save traces again every tf.function the saved module
-    tracks (its traces are keyed by the save context); the module holds
-    none, so each signature's Python function runs once per export."""
+def test_an_export_traces_the_model_once(tiny_bert, tmp_path, monkeypatch):
+    """Each signature's Python function runs once per export, and the
+    raw-text one calls the traced token-id one: the model is traced once.
+    (tf.saved_model.save traces again every tf.function the saved module
+    tracks, as its traces are keyed by the save context; the module holds
+    none.)"""
     from tfft.config import default_config
 
     config = default_config()
@@ -233,9 +234,10 @@ def test_an_export_traces_each_signature_once(tiny_bert, tmp_path,
     config.data.max_length = 12
     task, bundle = _bundle(config, "keras_hub")
     traces = {}
-    for name in ("serving_fn", "serving_token_fn"):
-        def counted(model, tokenizer, make=getattr(task, name), name=name):
-            serve = make(model, tokenizer)
+
+    def counting(name, make):
+        def made(*args):
+            serve = make(*args)
 
             def traced(*inputs):
                 traces[name] = traces.get(name, 0) + 1
@@ -243,10 +245,20 @@ def test_an_export_traces_each_signature_once(tiny_bert, tmp_path,
 
             return traced
 
-        monkeypatch.setattr(task, name, counted)
+        return made
+
+    for name in ("serving_fn", "serving_token_fn"):
+        monkeypatch.setattr(task, name, counting(name, getattr(task, name)))
+    outputs = task.serving_outputs
+
+    def model_outputs_of_a_trace(model_outputs):  # once per model call
+        traces["model"] = traces.get("model", 0) + 1
+        return outputs(model_outputs)
+
+    monkeypatch.setattr(task, "serving_outputs", model_outputs_of_a_trace)
     path, _ = saved_model.export(bundle.model, bundle.tokenizer, task,
                                  config, str(tmp_path / "export"))
-    assert traces == {"serving_fn": 1, "serving_token_fn": 1}
+    assert traces == {"serving_fn": 1, "serving_token_fn": 1, "model": 1}
     served = tf.saved_model.load(path).signatures["serving_default"](
         text=tf.constant(["good fun", "dull"]))
     assert served["label"].shape == (2,)

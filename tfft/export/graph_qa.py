@@ -14,9 +14,11 @@ from tfft.export import graph_words
 NEG_INF = float("-inf")
 
 
-def answer_fn(config, unanswerable, model, tokenizer):
+def answer_fn(config, unanswerable, from_token_ids, tokenizer):
     """A function of [batch] question and context strings -> `answer`,
-    `start`, `end`, `score` ([batch] each)."""
+    `start`, `end`, `score` ([batch] each); `from_token_ids` (model
+    inputs -> the task's `start_logits` and `end_logits`) runs the
+    model."""
     d, m = config.data, config.model
     pieces, packer = tokenizer.word_pieces, tokenizer.packer
     unk_id = tokenizer.unk_id
@@ -34,9 +36,10 @@ def answer_fn(config, unanswerable, model, tokenizer):
             tokens.row_lengths(), d.max_length - 1 - offset, d.stride)
         first_token = tf.gather(tokens.row_splits[:-1], seq)
         index = tf.ragged.range(starts, ends) + first_token[:, None]
-        logits = tf.cast(model(packer.pack(
-            [tf.gather(questions, seq), tf.gather(tokens.flat_values, index)]),
-            training=False), tf.float32)
+        outputs = from_token_ids(packer.pack(
+            [tf.gather(questions, seq), tf.gather(tokens.flat_values, index)]))
+        logits = tf.stack([outputs["start_logits"], outputs["end_logits"]],
+                          axis=-1)
 
         window_offset = tf.gather(offset, seq)
         score, span_start, span_end = best_spans(

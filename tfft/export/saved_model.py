@@ -47,27 +47,30 @@ class ServingModule(tf.Module):
         self.tokenizer = graph_tokenizer.for_tokenizer(
             tokenizer, task.serving_max_length,
             len(task.serving_inputs()), decodes=task.serving_decodes)
-        # Plain Python functions: the module does not track them.
-        self._serve_text = task.serving_fn(model, self.tokenizer)
-        self._serve_token_ids = task.serving_token_fn(model, self.tokenizer)
-        self._text_inputs = task.serving_inputs()
-        self._token_inputs = task.serving_token_inputs()
 
-    def signatures(self):
-        """The signatures' concrete functions, each traced once here. They
+    def signatures(self, model, task):
+        """The signatures' concrete functions, each traced once: the
+        raw-text one gets the traced `token_ids` one to call on its model
+        inputs (`Task.serving_fn`), so the model (or the generation loop)
+        is traced once per export. They
         are not kept as tf.functions on the module: `tf.saved_model.save`
         traces every tf.function a module tracks again (its traces are
-        keyed by the save context), which doubled an export's tracing."""
+        keyed by the save context)."""
+        names = task.serving_token_inputs()
+        traced = tf.function(
+            task.serving_token_fn(model, self.tokenizer),
+            input_signature=[tf.TensorSpec([None, None], tf.int32, name=n)
+                             for n in names]).get_concrete_function()
+
+        def from_token_ids(tokens):
+            return traced(*[tokens[n] for n in names])
+
         text = [tf.TensorSpec([None], tf.string, name=n)
-                for n in self._text_inputs]
-        ids = [tf.TensorSpec([None, None], tf.int32, name=n)
-               for n in self._token_inputs]
-        return {SERVING_DEFAULT: tf.function(
-                    self._serve_text,
-                    input_signature=text).get_concrete_function(),
-                TOKEN_IDS: tf.function(
-                    self._serve_token_ids,
-                    input_signature=ids).get_concrete_function()}
+                for n in task.serving_inputs()]
+        from_text = tf.function(
+            task.serving_fn(model, self.tokenizer, from_token_ids),
+            input_signature=text).get_concrete_function()
+        return {SERVING_DEFAULT: from_text, TOKEN_IDS: traced}
 
 
 def metadata(config, task, **extra) -> dict:
@@ -95,7 +98,7 @@ def write(model, tokenizer, task, config, directory: str,
     level = absl_logger.level
     try:
         tf.saved_model.save(module, directory,
-                            signatures=module.signatures())
+                            signatures=module.signatures(model, task))
     finally:
         absl_logger.setLevel(level)
     os.makedirs(os.path.join(directory, "assets.extra"), exist_ok=True)

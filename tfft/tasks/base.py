@@ -31,13 +31,16 @@ and, for files given to `tfft-evaluate` / `tfft-predict`:
 For export (`tfft/export/saved_model.py`):
 
   serving_inputs()                  names of the raw string inputs
-  serving_fn(model, graph_tok)      TF function: strings -> named outputs
   serving_token_inputs()            names of the token-id inputs
   serving_token_fn(model, graph_tok)   TF function: token ids -> outputs
+  serving_fn(model, graph_tok, from_token_ids)
+                                    TF function: strings -> named outputs
   serving_predictions(outputs, examples)   those outputs -> records
 
 An encoder task implements `serving_outputs` (model outputs -> named
-tensors) and inherits both functions; a generating task overrides them.
+tensors) and inherits both functions; a generating task overrides
+`serving_token_fn`, a task that cuts windows `serving_fn` (calling the
+model through `from_token_ids`).
 
 `outputs` are `Task.outputs`: by default `tfft.inference.model_outputs`,
 an array [features, ...] for one output row per feature, or a list of
@@ -292,14 +295,17 @@ class Task(abc.ABC):
             f"{type(self).__name__} defines serving_outputs or overrides "
             "serving_fn and serving_token_fn")
 
-    def serving_fn(self, model, tokenizer):
+    def serving_fn(self, model, tokenizer, from_token_ids):
         """A function of the `serving_inputs()` string tensors -> named
         outputs, all TF ops (tokenization, model, decoding). `tokenizer`
-        is the in-graph tokenizer (`tfft.export.graph_tokenizer`)."""
+        is the in-graph tokenizer (`tfft.export.graph_tokenizer`);
+        `from_token_ids` runs the traced `token_ids` signature on a dict of
+        model inputs (as the tokenizer packs them) -> its named outputs:
+        the model's one trace, for every task to call rather than
+        `model`. Default: the tokenizer's outputs through it."""
 
         def serve(*texts):
-            return self.serving_outputs(model(tokenizer(*texts),
-                                              training=False))
+            return from_token_ids(tokenizer(*texts))
 
         return serve
 

@@ -330,19 +330,21 @@ class Summarization(Task):
 
         return serve
 
-    def serving_fn(self, model, tokenizer):
+    def serving_fn(self, model, tokenizer, from_token_ids):
+        """The source prefix (T5's "summarize: ") joined to each text, then
+        the default: tokenized, through the traced `token_ids` function
+        (the generation loop traced once)."""
         import tensorflow as tf
 
         prefix = self.config.data.source_prefix
-        from_ids = self.serving_token_fn(model, tokenizer)
+        serve = super().serving_fn(model, tokenizer, from_token_ids)
+        if not prefix:
+            return serve
 
-        def serve(text):
-            if prefix:
-                text = tf.strings.join([prefix, text])
-            inputs = tokenizer(text)
-            return from_ids(inputs["input_ids"], inputs["attention_mask"])
+        def prefixed(text):
+            return serve(tf.strings.join([prefix, text]))
 
-        return serve
+        return prefixed
 
     def serving_predictions(self, outputs, examples, **options):
         del options

@@ -578,7 +578,7 @@ class TokenClassification(Task):
         kinds = [types.index(split_tag(n)[1]) for n in self.label_names]
         return prefixes, kinds, types
 
-    def serving_fn(self, model, tokenizer):
+    def serving_fn(self, model, tokenizer, from_token_ids):
         """Raw sentences -> entities, all in the graph: words with offsets
         (`graph_words.split_words`), each word tokenized on its own,
         windows of max_length with the run's stride, the model, each word
@@ -616,9 +616,9 @@ class TokenClassification(Task):
             tokens, first, _ = graph_words.word_tokens(words, pieces, unk_id)
             inputs, spans = graph_words.window_inputs(tokens, length, stride,
                                                       packer)
-            logits = model(inputs, training=False)
-            probs = tf.nn.softmax(tf.cast(graph_words.at_max_context(
-                logits, first, sentence, spans), tf.float32))
+            logits = from_token_ids(inputs)["logits"]  # (float32)
+            probs = tf.nn.softmax(graph_words.at_max_context(
+                logits, first, sentence, spans))
             if viterbi:  # as `decode`: the same op, the same scores
                 scores = words.with_flat_values(tf.math.log(
                     tf.maximum(probs, 1e-12)))
