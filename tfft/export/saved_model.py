@@ -52,10 +52,9 @@ class ServingModule(tf.Module):
         """The signatures' concrete functions, each traced once: the
         raw-text one gets the traced `token_ids` one to call on its model
         inputs (`Task.serving_fn`), so the model (or the generation loop)
-        is traced once per export. They
-        are not kept as tf.functions on the module: `tf.saved_model.save`
-        traces every tf.function a module tracks again (its traces are
-        keyed by the save context)."""
+        is traced once per export. They are not kept as tf.functions on
+        the module: `tf.saved_model.save` traces every tf.function a
+        module tracks again (its traces are keyed by the save context)."""
         names = task.serving_token_inputs()
         traced = tf.function(
             task.serving_token_fn(model, self.tokenizer),
