@@ -67,7 +67,7 @@ class ServingModule(tf.Module):
         text = [tf.TensorSpec([None], tf.string, name=n)
                 for n in task.serving_inputs()]
         from_text = tf.function(
-            task.serving_fn(model, self.tokenizer, from_token_ids),
+            task.serving_fn(self.tokenizer, from_token_ids),
             input_signature=text).get_concrete_function()
         return {SERVING_DEFAULT: from_text, TOKEN_IDS: traced}
 

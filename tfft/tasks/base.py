@@ -33,7 +33,7 @@ For export (`tfft/export/saved_model.py`):
   serving_inputs()                  names of the raw string inputs
   serving_token_inputs()            names of the token-id inputs
   serving_token_fn(model, graph_tok)   TF function: token ids -> outputs
-  serving_fn(model, graph_tok, from_token_ids)
+  serving_fn(graph_tok, from_token_ids)
                                     TF function: strings -> named outputs
   serving_predictions(outputs, examples)   those outputs -> records
 
@@ -295,14 +295,14 @@ class Task(abc.ABC):
             f"{type(self).__name__} defines serving_outputs or overrides "
             "serving_fn and serving_token_fn")
 
-    def serving_fn(self, model, tokenizer, from_token_ids):
+    def serving_fn(self, tokenizer, from_token_ids):
         """A function of the `serving_inputs()` string tensors -> named
         outputs, all TF ops (tokenization, model, decoding). `tokenizer`
         is the in-graph tokenizer (`tfft.export.graph_tokenizer`);
         `from_token_ids` runs the traced `token_ids` signature on a dict of
         model inputs (as the tokenizer packs them) -> its named outputs:
-        the model's one trace, for every task to call rather than
-        `model`. Default: the tokenizer's outputs through it."""
+        the model's one trace, and the signature's only way to the model.
+        Default: the tokenizer's outputs through it."""
 
         def serve(*texts):
             return from_token_ids(tokenizer(*texts))

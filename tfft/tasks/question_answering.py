@@ -411,7 +411,7 @@ class QuestionAnswering(Task):
         logits = tf.cast(outputs, tf.float32)
         return {"start_logits": logits[..., 0], "end_logits": logits[..., 1]}
 
-    def serving_fn(self, model, tokenizer, from_token_ids):
+    def serving_fn(self, tokenizer, from_token_ids):
         """Raw question and context strings -> the answer, all in the
         graph: the context's words with offsets (`graph_words`), each word
         tokenized on its own, the question's tokens, windows as `tokenize`

@@ -330,14 +330,14 @@ class Summarization(Task):
 
         return serve
 
-    def serving_fn(self, model, tokenizer, from_token_ids):
+    def serving_fn(self, tokenizer, from_token_ids):
         """The source prefix (T5's "summarize: ") joined to each text, then
         the default: tokenized, through the traced `token_ids` function
         (the generation loop traced once)."""
         import tensorflow as tf
 
         prefix = self.config.data.source_prefix
-        serve = super().serving_fn(model, tokenizer, from_token_ids)
+        serve = super().serving_fn(tokenizer, from_token_ids)
         if not prefix:
             return serve
 

@@ -578,7 +578,7 @@ class TokenClassification(Task):
         kinds = [types.index(split_tag(n)[1]) for n in self.label_names]
         return prefixes, kinds, types
 
-    def serving_fn(self, model, tokenizer, from_token_ids):
+    def serving_fn(self, tokenizer, from_token_ids):
         """Raw sentences -> entities, all in the graph: words with offsets
         (`graph_words.split_words`), each word tokenized on its own,
         windows of max_length with the run's stride, the model, each word
