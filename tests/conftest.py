@@ -82,6 +82,22 @@ def make_tiny_bert(directory, hidden=16, layers=2, dropout=0.1):
     return str(directory)
 
 
+def swap_pair_template(folder):
+    """Makes the tokenizer of a tiny BERT `folder` pack a pair with the
+    second text first ([CLS] b [SEP] a [SEP]): a template the graph does
+    not pack."""
+    from tokenizers import Tokenizer
+    from tokenizers import processors
+
+    path = os.path.join(folder, "tokenizer.json")
+    tok = Tokenizer.from_file(path)
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $B:1 [SEP]:1 $A [SEP]",
+        special_tokens=[(t, tok.token_to_id(t)) for t in ("[CLS]", "[SEP]")])
+    tok.save(path)
+    return str(folder)
+
+
 T5_TOKENIZER_SCRIPT = """
 import sys
 import sentencepiece

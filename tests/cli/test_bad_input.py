@@ -22,6 +22,7 @@ from tests.cli import forked
 from tests.conftest import QA_SETTINGS
 from tests.conftest import REPO_CONFIGS
 from tests.conftest import qa_row
+from tests.conftest import swap_pair_template
 
 CLASSIFY = f"{REPO_CONFIGS}/classify_files.py"
 NER = f"{REPO_CONFIGS}/ner_files.py"
@@ -182,6 +183,18 @@ CASES = [
     Case("export.dir under a file", "classification",
          TRAIN + ["--config.export.dir={s}/file/export"],
          ["--config.export.dir", "which is a file"], files={"file": "x"}),
+    Case("export.dir with text pairs the graph would pack otherwise",
+         "classification",
+         TRAIN + ["--config.model.family=hf", "--config.model.path={s}/bert",
+                  "--config.data.text_columns=text,other",
+                  "--config.export.dir={s}/export"],
+         ["/bert packs text pairs other than [start] a end",
+          "train with --config.model.family=keras_hub",
+          "drop --config.export.dir"],
+         files={"train.csv": _csv(["a film,a plot,pos", "dull,fine,neg"] * 6,
+                                  "text,other,label")},
+         setup=lambda s, p: swap_pair_template(
+             shutil.copytree(p["tiny"], os.path.join(s, "bert")))),
     # -- the model folder -------------------------------------------------
     Case("model folder missing", "classification",
          TRAIN + ["--config.model.path={s}/nope"],

@@ -1,8 +1,13 @@
 """`pair_template.read` on packed pairs as transformers gives them: ids,
-sequence ids (None for special tokens) and token types."""
+sequence ids (None for special tokens) and token types; and the
+TensorFlow-free check that refuses an export of pairs the graph does not
+pack before any work."""
+
+import shutil
 
 import pytest
 
+from tests.conftest import swap_pair_template
 from tfft.models.pair_template import PairTemplate
 from tfft.models.pair_template import read
 
@@ -38,3 +43,35 @@ def test_templates_the_graph_packs(ids, sequences, types, start, expected):
 ])
 def test_other_templates_are_none(ids, sequences, types):
     assert read(ids, sequences, types, S, E) is None
+
+
+def test_an_unpacked_pair_template_is_a_problem_for_pair_tasks_only(
+        tiny_bert, tmp_path):
+    """`Task.export_problem` (what `tfft-export` and `export.dir` ask
+    before any work) refuses a tokenizer whose pairs the graph would pack
+    differently, for the tasks that take two texts; single texts export."""
+    from tfft.config import default_config
+    from tfft.models import pair_template
+    from tfft.tasks import get_task
+
+    swapped = swap_pair_template(shutil.copytree(tiny_bert, tmp_path / "b"))
+    assert pair_template.hf_problem(tiny_bert) is None
+    problem = pair_template.hf_problem(swapped)
+    assert problem.startswith(f"the tokenizer of {swapped} packs text "
+                              "pairs other than [start] a end")
+    assert pair_template.hf_problem(str(tmp_path / "missing")) is None
+
+    def task(name, family="hf", **data):
+        config = default_config()
+        config.task, config.model.family = name, family
+        config.data.update(data)
+        return get_task(name, config)
+
+    pairs = task("classification", text_columns="premise,hypothesis")
+    assert pairs.export_problem(swapped) == problem
+    assert pairs.export_problem(tiny_bert) is None
+    assert task("question_answering").export_problem(swapped) == problem
+    assert task("classification", text_columns="text").export_problem(
+        swapped) is None
+    assert task("classification", "keras_hub", text_columns="a,b"
+                ).export_problem(swapped) is None

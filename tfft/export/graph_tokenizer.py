@@ -36,6 +36,7 @@ import tensorflow_text as tf_text
 
 from tfft import assets
 from tfft.errors import UserError
+from tfft.models.pair_template import NOT_PACKED
 from tfft.models.pair_template import PairTemplate
 
 # BertNormalizer.handle_chinese_chars: the CJK Unified Ideograph blocks.
@@ -791,10 +792,8 @@ def for_tokenizer(tokenizer, max_length: int, num_segments: int,
     pairs = tokenizer.pair_template
     if num_segments > 1 and pairs is None:
         raise UserError(
-            "this tokenizer packs text pairs other than [start] a end "
-            "(more specials) b end, the templates the graph packs; export a "
-            "single-text model, or train with --config.model.family="
-            "keras_hub")
+            f"this tokenizer {NOT_PACKED}; export a single-text "
+            "model, or train with --config.model.family=keras_hub")
     packer = Packer(max_length, tokenizer.start_id, tokenizer.end_id,
                     tokenizer.pad_id, tokenizer.truncation, num_segments,
                     pairs or PairTemplate())

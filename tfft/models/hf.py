@@ -42,19 +42,14 @@ class Tokenizer:
     def __init__(self, hf_tokenizer):
         self.hf = hf_tokenizer
         self.pad_id = hf_tokenizer.pad_token_id or 0
-        self.start_id = hf_tokenizer.cls_token_id
-        # (T5's tokenizers have no [SEP]: their texts end with </s>)
-        self.end_id = (hf_tokenizer.sep_token_id
-                       if hf_tokenizer.sep_token_id is not None
-                       else hf_tokenizer.eos_token_id)
+        self.start_id, self.end_id = pair_template.special_ids(hf_tokenizer)
         self.unk_id = hf_tokenizer.unk_token_id
         # The decoder's first input when generating (seq2seq): the model
         # config's decoder_start_token_id (`load_tokenizer` sets it), else
         # the start token (BERT2BERT), else padding (T5's convention).
         self.decoder_start_id = (self.start_id if self.start_id is not None
                                  else self.pad_id)
-        self.pair_template = _pair_template(hf_tokenizer, self.start_id,
-                                            self.end_id)
+        self.pair_template = pair_template.of_hf_tokenizer(hf_tokenizer)
         # Where a word's ids depend on a space before it (byte-level BPE:
         # Ġword), each word is tokenized behind one, as inside a text (and
         # as transformers' is_split_into_words with add_prefix_space).
@@ -101,19 +96,6 @@ class Tokenizer:
 
     def save(self, directory):
         self.hf.save_pretrained(directory)
-
-
-def _pair_template(hf_tokenizer, start_id, end_id):
-    """How `encode` packs a pair (`tfft.models.pair_template`; None for a
-    template the graph does not pack)."""
-    packed = hf_tokenizer("a", "b")
-    try:
-        sequence_ids = packed.sequence_ids()
-    except ValueError:  # not a fast tokenizer
-        return None
-    ids = packed["input_ids"]
-    types = packed.get("token_type_ids") or [0] * len(ids)
-    return pair_template.read(ids, sequence_ids, types, start_id, end_id)
 
 
 def load_tokenizer(path: str) -> Tokenizer:

@@ -275,9 +275,13 @@ class Task(abc.ABC):
         if self.config.model.family != "hf":
             return None  # keras-hub's tokenizer layers run in the graph
         from tfft import assets
+        from tfft.models import pair_template
 
-        return assets.graph_tokenizer_problem(model_path,
-                                              decodes=self.serving_decodes)
+        problem = assets.graph_tokenizer_problem(
+            model_path, decodes=self.serving_decodes)
+        if problem is None and len(self.serving_inputs()) > 1:
+            problem = pair_template.hf_problem(model_path)
+        return problem
 
     def serving_inputs(self) -> list:
         """The string inputs of the raw-text signature, in order."""
