@@ -345,12 +345,12 @@ def test_byte_level_bpe_parity_on_every_rt_snippet_and_edge_case(rt_bart):
                             max_length=16)["input_ids"]
 
 
-@pytest.mark.parametrize("max_length", [8, 9, 16, 40])
-def test_byte_level_bpe_pairs_pack_as_transformers_does(rt_bart,
-                                                        max_length):
+def test_byte_level_bpe_pairs_pack_as_transformers_does(rt_bart):
     """transformers' RoBERTa/BART pair template, <s> a </s></s> b </s>
     with every type 0, truncated longest-first around its four special
-    tokens: the graph packs what training's `encode` gives."""
+    tokens: the graph packs what training's `encode` gives, at each of
+    four lengths (one trace of the BPE graph: each length's graph
+    tokenizer packs the same segments)."""
     from tfft.data import bundled
     from tfft.models.pair_template import PairTemplate
 
@@ -359,14 +359,23 @@ def test_byte_level_bpe_pairs_pack_as_transformers_does(rt_bart,
                                              typed=False)
     snippets = list(bundled.rotten_tomatoes()["text"][:40]) + EDGE_CASES
     texts, pairs = snippets, list(reversed(snippets))
-    expected = tok.encode(texts, pairs, max_length=max_length)
-    out = tf.function(graph_tokenizer.for_tokenizer(tok, max_length, 2))(
-        tf.constant(texts), tf.constant(pairs))
-    lengths = out["attention_mask"].numpy().sum(1)
-    for key in ("input_ids", "token_type_ids"):
-        got = [r[:n] for r, n in zip(out[key].numpy().tolist(), lengths)]
-        assert got == expected[key]
-    assert max(lengths) == max_length  # (truncation was exercised)
+    graphs = {str(n): graph_tokenizer.for_tokenizer(tok, n, 2)
+              for n in (8, 9, 16, 40)}
+    segmenter = graphs["8"].segment_tokenizer
+
+    @tf.function
+    def pack_each(texts, pairs):
+        segments = [segmenter(texts), segmenter(pairs)]
+        return {n: graph.packer(segments) for n, graph in graphs.items()}
+
+    outputs = pack_each(tf.constant(texts), tf.constant(pairs))
+    for max_length, out in outputs.items():
+        expected = tok.encode(texts, pairs, max_length=int(max_length))
+        lengths = out["attention_mask"].numpy().sum(1)
+        for key in ("input_ids", "token_type_ids"):
+            got = [r[:n] for r, n in zip(out[key].numpy().tolist(), lengths)]
+            assert got == expected[key], max_length
+        assert max(lengths) == int(max_length)  # (truncation exercised)
 
 
 def test_pair_templates_the_graph_does_not_pack_are_refused(tiny_bert):
