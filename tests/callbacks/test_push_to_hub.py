@@ -121,7 +121,7 @@ def test_a_dead_hub_is_reported_and_an_endless_push_is_abandoned(online):
     push.on_epoch_end(0, {})
     assert push.wait(30) == "failed"
     assert "cannot reach the hub" in push.events[-1][1]
-    with Hub(TOKEN, mode="slow", delay=3.0) as hub:
+    with Hub(TOKEN, mode="slow", delay=1.0) as hub:
         at(online, hub.url)
         push = PushToHub("tester/stuck", every="epoch", snapshot=writer())
         push.on_epoch_end(0, {})
