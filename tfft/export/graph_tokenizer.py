@@ -791,9 +791,7 @@ def for_tokenizer(tokenizer, max_length: int, num_segments: int,
     `keras_hub.Tokenizer`); with `decodes`, also its decoder."""
     pairs = tokenizer.pair_template
     if num_segments > 1 and pairs is None:
-        raise UserError(
-            f"this tokenizer {NOT_PACKED}; export a single-text "
-            "model, or train with --config.model.family=keras_hub")
+        raise UserError(f"this tokenizer {NOT_PACKED}")
     packer = Packer(max_length, tokenizer.start_id, tokenizer.end_id,
                     tokenizer.pad_id, tokenizer.truncation, num_segments,
                     pairs or PairTemplate())

@@ -39,9 +39,10 @@ def read(ids, sequence_ids, type_ids, start_id,
     return PairTemplate(between=tuple(middle[1:]), typed=tail == {1})
 
 
-# Why the graph refuses a pair template that `read` rejects.
+# Why the graph refuses a pair template that `read` rejects, and the fix.
 NOT_PACKED = ("packs text pairs other than [start] a end (more specials) b "
-              "end, the templates the graph packs")
+              "end, the templates the graph packs; export a single-text "
+              "model, or train with --config.model.family=keras_hub")
 
 
 def special_ids(hf_tokenizer):
@@ -81,5 +82,4 @@ def hf_problem(path: str) -> Optional[str]:
         return None
     if of_hf_tokenizer(tokenizer) is not None:
         return None
-    return (f"the tokenizer of {path} {NOT_PACKED}; export a single-text "
-            "model, or train with --config.model.family=keras_hub")
+    return f"the tokenizer of {path} {NOT_PACKED}"
